@@ -1,0 +1,143 @@
+/**
+ * How SignNow signs and shapes its event-subscription callbacks (webhooks 2.0).
+ * Body: `{ meta: { timestamp, event, environment, initiator_id, callback_url, access_token },
+ * content: { document_id, document_name, user_id, … } }`, signed with
+ * `X-SignNow-Signature` = HMAC-SHA256(raw body, secret_key).
+ */
+import { createHmac } from 'node:crypto';
+
+import type { CanonicalEvent, CanonicalEventType } from '../events';
+import {
+	canonicalJson,
+	header,
+	isRecord,
+	parseJsonBody,
+	safeEqual,
+	stableEventId,
+	toIsoTime,
+	WebhookRejection,
+	type InboundWebhook,
+	type WebhookHandler,
+} from '../webhook';
+
+export const SIGNATURE_HEADER = 'x-signnow-signature';
+
+/** SignNow's event names (document- and user-level) and the canonical type each one means. */
+export const SIGNNOW_EVENT_TYPES: Record<string, CanonicalEventType> = {
+	'document.complete': 'document.completed',
+	'user.document.complete': 'document.completed',
+	'document.open': 'document.viewed',
+	'user.document.open': 'document.viewed',
+	'document.update': 'document.updated',
+	'user.document.update': 'document.updated',
+	'document.delete': 'document.deleted',
+	'user.document.delete': 'document.deleted',
+	'document.fieldinvite.create': 'invite.sent',
+	'user.document.fieldinvite.create': 'invite.sent',
+	'document.freeform.create': 'invite.sent',
+	'user.document.freeform.create': 'invite.sent',
+	'document.fieldinvite.signed': 'invite.signed',
+	'user.document.fieldinvite.signed': 'invite.signed',
+	'document.freeform.signed': 'invite.signed',
+	'user.document.freeform.signed': 'invite.signed',
+	'document.fieldinvite.decline': 'invite.declined',
+	'user.document.fieldinvite.decline': 'invite.declined',
+	'document.freeform.decline': 'invite.declined',
+	'user.document.freeform.decline': 'invite.declined',
+	'document.fieldinvite.expired': 'invite.expired',
+	'user.document.fieldinvite.expired': 'invite.expired',
+};
+
+/** The signature SignNow sends: lowercase hex of the HMAC-SHA256 of the raw body. */
+export function signBody(secret: string, rawBody: Buffer | string): string {
+	return createHmac('sha256', secret).update(rawBody).digest('hex');
+}
+
+/**
+ * Public sources disagree on the encoding (hex in integrations, base64 in SignNow's PHP
+ * reference), so both decode to the 32-byte digest before a constant-time compare.
+ */
+function decodeSignature(value: string): Buffer | undefined {
+	const trimmed = value.trim();
+	if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+	const decoded = Buffer.from(trimmed, 'base64');
+	return decoded.length === 32 ? decoded : undefined;
+}
+
+/** The payload minus every access token it may carry (SignNow puts the subscriber's in `meta`). */
+export function stripAccessTokens(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(stripAccessTokens);
+	if (!isRecord(value)) return value;
+	const result: Record<string, unknown> = {};
+	for (const [key, inner] of Object.entries(value)) {
+		if (/^(access_token|refresh_token|token)$/i.test(key)) continue;
+		result[key] = stripAccessTokens(inner);
+	}
+	return result;
+}
+
+function text(value: unknown): string | undefined {
+	if (typeof value === 'string' && value !== '') return value;
+	if (typeof value === 'number') return String(value);
+	return undefined;
+}
+
+export const signNowWebhook: WebhookHandler<Record<string, never>> = {
+	provider: 'signnow',
+
+	parseOptions() {
+		return {};
+	},
+
+	verify(request, secrets) {
+		const offered = header(request, SIGNATURE_HEADER);
+		if (!offered) {
+			throw new WebhookRejection('missing_signature', 'The X-SignNow-Signature header is missing.');
+		}
+		const digest = decodeSignature(offered);
+		if (digest) {
+			for (const secret of secrets) {
+				const expected = createHmac('sha256', secret).update(request.rawBody).digest();
+				if (safeEqual(digest, expected)) return;
+			}
+		}
+		throw new WebhookRejection(
+			'bad_signature',
+			'X-SignNow-Signature does not match the body for any configured secret key.',
+		);
+	},
+
+	normalize(request: InboundWebhook, _options, nowMs): CanonicalEvent[] {
+		const body = parseJsonBody(request);
+		if (!isRecord(body) || !isRecord(body.meta) || typeof body.meta.event !== 'string') {
+			throw new WebhookRejection(
+				'malformed_body',
+				'A SignNow callback must be a JSON object with meta.event.',
+			);
+		}
+		const meta = body.meta;
+		const content = isRecord(body.content) ? body.content : {};
+		const providerEvent = meta.event as string;
+		const payload = stripAccessTokens(body);
+		// SignNow sends no event id; a retry repeats the same event, timestamp and content.
+		const id = stableEventId(
+			'signnow',
+			providerEvent,
+			text(meta.timestamp) ?? '',
+			canonicalJson(stripAccessTokens(content)),
+		);
+		return [
+			{
+				id,
+				provider: 'signnow',
+				type: SIGNNOW_EVENT_TYPES[providerEvent] ?? 'other',
+				providerEvent,
+				documentId: text(content.document_id) ?? null,
+				documentName: text(content.document_name),
+				signerEmail: text(content.signer_email) ?? text(content.email),
+				occurredAt: toIsoTime(meta.timestamp, nowMs),
+				payload,
+			},
+		];
+	},
+};
