@@ -6,6 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config({ ignores: ['dist'] }, {
 	files: ['**/*.ts'],
+	languageOptions: { parserOptions: { tsconfigRootDir: import.meta.dirname } },
 	extends: [js.configs.recommended, tseslint.configs.recommended],
 	rules: { 'no-console': 'error' },
 });

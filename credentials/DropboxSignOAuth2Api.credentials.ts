@@ -1,0 +1,35 @@
+import type { ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+
+/**
+ * Dropbox Sign through n8n's OAuth2 "Connect" button (authorization-code grant on an API app
+ * with OAuth enabled). Requests then carry `Authorization: Bearer <access token>`.
+ */
+export class DropboxSignOAuth2Api implements ICredentialType {
+	name = 'dropboxSignOAuth2Api';
+
+	extends = ['oAuth2Api'];
+
+	displayName = 'Dropbox Sign OAuth2 API';
+
+	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
+
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers-a.md#dropbox-sign';
+
+	properties: INodeProperties[] = [
+		{ displayName: 'Base URL', name: 'baseUrl', type: 'string', default: 'https://api.hellosign.com/v3' },
+		{ displayName: 'Grant Type', name: 'grantType', type: 'hidden', default: 'authorizationCode' },
+		{ displayName: 'Authorization URL', name: 'authUrl', type: 'hidden', default: 'https://app.hellosign.com/oauth/authorize' },
+		{ displayName: 'Access Token URL', name: 'accessTokenUrl', type: 'hidden', default: 'https://app.hellosign.com/oauth/token' },
+		{ displayName: 'Scope', name: 'scope', type: 'hidden', default: 'basic_account_info,request_signature' },
+		{ displayName: 'Auth URI Query Parameters', name: 'authQueryParameters', type: 'hidden', default: '' },
+		{ displayName: 'Authentication', name: 'authentication', type: 'hidden', default: 'body' },
+	];
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			url: '/account',
+			method: 'GET',
+		},
+	};
+}

@@ -1,0 +1,89 @@
+import type { ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
+
+import {
+	SIGNNOW_API_HOSTS,
+	SIGNNOW_AUTHORIZE_URLS,
+	SIGNNOW_BASE_URL_EXPRESSION,
+} from '../nodes/providers/signnow/environment';
+
+/**
+ * SignNow through n8n's OAuth2 "Connect" button (authorization-code grant). SignNow wants the
+ * client id and secret as HTTP Basic auth on its token endpoint, hence `authentication: header`.
+ */
+export class SignNowOAuth2Api implements ICredentialType {
+	name = 'signNowOAuth2Api';
+
+	extends = ['oAuth2Api'];
+
+	displayName = 'SignNow OAuth2 API';
+
+	icon = { light: 'file:../nodes/ESign/signnow.svg', dark: 'file:../nodes/ESign/signnow.dark.svg' } as const;
+
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/signnow.md';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Environment',
+			name: 'environment',
+			type: 'options',
+			options: [
+				{ name: 'Production', value: 'production', description: 'app.signnow.com / api.signnow.com' },
+				{ name: 'Sandbox (Eval)', value: 'sandbox', description: 'app-eval.signnow.com / api-eval.signnow.com' },
+			],
+			default: 'production',
+		},
+		{
+			displayName: 'Custom Base URL',
+			name: 'baseUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://signnow-gateway.example.com',
+			description:
+				'Leave empty to use the environment above. When set, API calls and the token endpoint go to this URL instead.',
+		},
+		{
+			displayName: 'Grant Type',
+			name: 'grantType',
+			type: 'hidden',
+			default: 'authorizationCode',
+		},
+		{
+			displayName: 'Authorization URL',
+			name: 'authUrl',
+			type: 'hidden',
+			default: `={{ $self["environment"] === "sandbox" ? "${SIGNNOW_AUTHORIZE_URLS.sandbox}" : "${SIGNNOW_AUTHORIZE_URLS.production}" }}`,
+		},
+		{
+			displayName: 'Access Token URL',
+			name: 'accessTokenUrl',
+			type: 'hidden',
+			default: `={{ ($self["baseUrl"] ? $self["baseUrl"].replace(/\\/+$/, "") : ($self["environment"] === "sandbox" ? "${SIGNNOW_API_HOSTS.sandbox}" : "${SIGNNOW_API_HOSTS.production}")) + "/oauth2/token" }}`,
+		},
+		{
+			displayName: 'Scope',
+			name: 'scope',
+			type: 'hidden',
+			default: '*',
+		},
+		{
+			displayName: 'Auth URI Query Parameters',
+			name: 'authQueryParameters',
+			type: 'hidden',
+			default: '',
+		},
+		{
+			displayName: 'Authentication',
+			name: 'authentication',
+			type: 'hidden',
+			default: 'header',
+		},
+	];
+
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: SIGNNOW_BASE_URL_EXPRESSION,
+			url: '/user',
+			method: 'GET',
+		},
+	};
+}

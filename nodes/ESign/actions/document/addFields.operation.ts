@@ -1,0 +1,157 @@
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
+
+import { FIELD_TYPES, type FieldInput, type FieldType } from '../../../providers/adapter';
+import { documentIdProperty, requireMethod } from '../common';
+import type { OperationContext } from '../types';
+import { documentJson } from './get.operation';
+
+const show = { resource: ['document'], operation: ['addFields'] };
+
+export const description: INodeProperties[] = [
+	documentIdProperty('document', ['addFields']),
+	{
+		displayName: 'Fields',
+		name: 'fields',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Field',
+		default: {},
+		required: true,
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Field',
+				name: 'field',
+				values: [
+					{
+						displayName: 'Height',
+						name: 'height',
+						type: 'number',
+						default: 40
+					},
+					{
+						displayName: 'Label',
+						name: 'label',
+						type: 'string',
+						default: '',
+						description: 'Text shown to the signer on the field',
+					},
+					{
+						displayName: 'Page',
+						name: 'page',
+						type: 'number',
+						default: 1,
+						description: 'Page number, counting from 1',
+					},
+					{
+						displayName: 'Required',
+						name: 'required',
+						type: 'boolean',
+						default: true,
+						description: 'Whether the signer must fill the field before finishing',
+					},
+					{
+						displayName: 'Role',
+						name: 'role',
+						type: 'string',
+						default: 'Signer 1',
+						description: 'Who fills the field. The same name is used when sending the invite.',
+					},
+					{
+						displayName: 'Type',
+						name: 'type',
+						type: 'options',
+						options: [
+							{
+								name: 'Checkbox',
+								value: 'checkbox',
+							},
+							{
+								name: 'Date',
+								value: 'date',
+							},
+							{
+								name: 'Initials',
+								value: 'initials',
+							},
+							{
+								name: 'Signature',
+								value: 'signature',
+							},
+							{
+								name: 'Text',
+								value: 'text',
+							},
+						],
+						default: 'signature',
+					},
+					{
+						displayName: 'Width',
+						name: 'width',
+						type: 'number',
+						default: 200
+					},
+					{
+						displayName: 'X',
+						name: 'x',
+						type: 'number',
+						default: 100,
+						description: 'Points from the left edge of the page (72 points	=	1 inch)',
+					},
+					{
+						displayName: 'Y',
+						name: 'y',
+						type: 'number',
+						default: 600,
+						description: 'Points from the top edge of the page',
+					},
+			],
+			},
+		],
+	},
+];
+
+export interface FieldParameter {
+	type?: string;
+	role?: string;
+	page?: number;
+	x?: number;
+	y?: number;
+	width?: number;
+	height?: number;
+	required?: boolean;
+	label?: string;
+}
+
+export function toFieldInput(context: IExecuteFunctions, raw: FieldParameter, index: number, itemIndex: number): FieldInput {
+	const fail = (message: string) =>
+		new NodeOperationError(context.getNode(), `Field ${index + 1}: ${message}`, { itemIndex });
+	const type = raw.type as FieldType;
+	if (!FIELD_TYPES.includes(type)) throw fail(`unknown type "${String(raw.type)}"`);
+	const role = String(raw.role ?? '').trim();
+	if (role === '') throw fail('the role is empty');
+	const numbers = { page: raw.page ?? 1, x: raw.x ?? 0, y: raw.y ?? 0, width: raw.width ?? 0, height: raw.height ?? 0 };
+	for (const [name, value] of Object.entries(numbers)) {
+		if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`${name} must be a number`);
+	}
+	if (!Number.isInteger(numbers.page) || numbers.page < 1) throw fail('pages are counted from 1');
+	if (numbers.x < 0 || numbers.y < 0) throw fail('x and y cannot be negative');
+	if (numbers.width <= 0 || numbers.height <= 0) throw fail('width and height must be greater than 0');
+	return { type, role, ...numbers, required: raw.required !== false, label: raw.label?.trim() || undefined };
+}
+
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	{ adapter, client }: OperationContext,
+): Promise<INodeExecutionData[]> {
+	const addFields = requireMethod(this, adapter, adapter.document.addFields, 'Document → Add Fields', itemIndex);
+	const documentId = String(this.getNodeParameter('documentId', itemIndex)).trim();
+	const raw = (this.getNodeParameter('fields.field', itemIndex, []) as FieldParameter[]) ?? [];
+	if (raw.length === 0) {
+		throw new NodeOperationError(this.getNode(), 'Add at least one field', { itemIndex });
+	}
+	const fields = raw.map((field, index) => toFieldInput(this, field, index, itemIndex));
+	const document = await addFields(client, { documentId, fields });
+	return [{ json: { ...documentJson(adapter.provider, document), fieldsAdded: fields.length } }];
+}

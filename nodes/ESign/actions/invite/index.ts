@@ -1,0 +1,31 @@
+import type { OperationDefinition } from '../types';
+import * as cancel from './cancel.operation';
+import * as send from './send.operation';
+import * as sendFreeForm from './sendFreeForm.operation';
+
+export const inviteOperations: OperationDefinition[] = [
+	{
+		value: 'send',
+		name: 'Send',
+		action: 'Send an invite to sign',
+		description: 'Invite signers by role to fill the fields placed on the document',
+		properties: send.description,
+		execute: send.execute,
+	},
+	{
+		value: 'sendFreeForm',
+		name: 'Send Free Form',
+		action: 'Send a free form invite',
+		description: 'Invite one person to sign a document that has no fields',
+		properties: sendFreeForm.description,
+		execute: sendFreeForm.execute,
+	},
+	{
+		value: 'cancel',
+		name: 'Cancel',
+		action: 'Cancel an invite',
+		description: 'Cancel the pending invites of a document',
+		properties: cancel.description,
+		execute: cancel.execute,
+	},
+];

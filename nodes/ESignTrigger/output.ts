@@ -1,0 +1,36 @@
+/**
+ * The item a trigger run starts with: the canonical event, with what a person building the
+ * flow looks for first (event type, document, signer) at the top.
+ */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import type { CanonicalEvent } from '../providers/events';
+
+export function eventToItem(event: CanonicalEvent & { source?: string; receivedAt?: string }): INodeExecutionData {
+	const json: IDataObject = {
+		eventType: event.type,
+		documentId: event.documentId,
+		documentName: event.documentName ?? null,
+		signerEmail: event.signerEmail ?? null,
+		provider: event.provider,
+		providerEvent: event.providerEvent,
+		occurredAt: event.occurredAt,
+		eventId: event.id,
+	};
+	if (event.source !== undefined) json.source = event.source;
+	if (event.receivedAt !== undefined) json.receivedAt = event.receivedAt;
+	json.payload = event.payload as IDataObject;
+	return { json };
+}
+
+export interface EventFilter {
+	eventTypes: string[];
+	documentId?: string;
+}
+
+/** Whether the user asked for this event (an empty list of types means all of them). */
+export function matchesFilter(event: CanonicalEvent, filter: EventFilter): boolean {
+	if (filter.eventTypes.length > 0 && !filter.eventTypes.includes(event.type)) return false;
+	if (filter.documentId && event.documentId !== filter.documentId) return false;
+	return true;
+}

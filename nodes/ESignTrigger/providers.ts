@@ -1,0 +1,51 @@
+/**
+ * The providers the trigger can use. Every adapter in the registry can supply the signed PDF
+ * (when it can download); direct mode also needs the provider's pure webhook handler and which
+ * of its event names mean which canonical type. Adding a provider to direct mode adds one line.
+ */
+import type { ProviderAdapter } from '../providers/adapter';
+import { findAdapter, providerAdapters } from '../providers/adapters';
+import type { CanonicalEventType } from '../providers/events';
+import { SIGNNOW_EVENT_TYPES } from '../providers/signnow/webhook';
+import type { WebhookHandler } from '../providers/webhook';
+import { webhookHandlers } from '../providers/webhooks';
+
+/** Provider event name (as its adapter registers it) → canonical type, for direct mode. */
+const directEventMaps: Readonly<Record<string, (providerEvent: string) => CanonicalEventType | undefined>> = {
+	signnow: (event) => SIGNNOW_EVENT_TYPES[event],
+};
+
+export interface TriggerProvider {
+	adapter: ProviderAdapter;
+	handler?: WebhookHandler<unknown>;
+	canonicalType?: (providerEvent: string) => CanonicalEventType | undefined;
+}
+
+export function triggerProvider(name: string): TriggerProvider | undefined {
+	const adapter = findAdapter(name);
+	if (!adapter) return undefined;
+	return { adapter, handler: webhookHandlers[name], canonicalType: directEventMaps[name] };
+}
+
+/** Providers n8n can register its own webhook with: adapter registration + handler + event map. */
+export const directProviders: readonly ProviderAdapter[] = providerAdapters.filter(
+	(adapter) =>
+		typeof adapter.webhook.register === 'function' &&
+		webhookHandlers[adapter.provider] !== undefined &&
+		directEventMaps[adapter.provider] !== undefined,
+);
+
+/** Providers whose signed PDF the trigger can attach. */
+export const downloadProviders: readonly ProviderAdapter[] = providerAdapters.filter(
+	(adapter) => typeof adapter.document.download === 'function',
+);
+
+/** The provider events to register so that every chosen canonical type arrives (empty = all). */
+export function providerEventsFor(provider: TriggerProvider, eventTypes: readonly string[]): string[] {
+	const offered = (provider.adapter.webhookEvents ?? []).map((event) => event.value);
+	if (eventTypes.length === 0) return offered;
+	return offered.filter((event) => {
+		const type = provider.canonicalType?.(event);
+		return type !== undefined && eventTypes.includes(type);
+	});
+}

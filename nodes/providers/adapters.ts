@@ -1,0 +1,22 @@
+/**
+ * Every provider the E-Signature node can talk to, in the order its Provider dropdown shows
+ * them. Adding a provider adds one line here (its adapter lives in `./<provider>/`).
+ */
+import type { ProviderAdapter } from './adapter';
+import { documensoAdapter } from './documenso/api';
+import { docuSignAdapter } from './docusign/api';
+import { dropboxSignAdapter } from './dropbox-sign/api';
+import { signNowAdapter } from './signnow/api';
+import { signOsAdapter } from './signos/api';
+
+export const providerAdapters: readonly ProviderAdapter[] = [
+	signNowAdapter,
+	documensoAdapter,
+	dropboxSignAdapter,
+	docuSignAdapter,
+	signOsAdapter,
+];
+
+export function findAdapter(provider: string): ProviderAdapter | undefined {
+	return providerAdapters.find((adapter) => adapter.provider === provider);
+}

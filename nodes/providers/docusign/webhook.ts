@@ -1,0 +1,198 @@
+/**
+ * How DocuSign Connect (JSON SIM, Connect 2.0) calls a listener: a JSON POST
+ * `{ event: "envelope-completed", apiVersion, uri, retryCount, configurationId, generatedDateTime,
+ * data: { accountId, userId, envelopeId, recipientId?, envelopeSummary? } }`.
+ * With "Include HMAC signature" on, Connect sends one `X-DocuSign-Signature-<n>` header per
+ * active Connect key (n = 1…100): base64 HMAC-SHA256 of the exact body bytes. Any one header
+ * matching any configured key proves the message, which is what lets keys rotate.
+ * `retryCount` grows on each retry, so the body (and the signature) differ between attempts.
+ */
+import { createHmac } from 'node:crypto';
+
+import type { CanonicalEvent, CanonicalEventType } from '../events';
+import {
+	isRecord,
+	parseJsonBody,
+	safeEqual,
+	stableEventId,
+	toIsoTime,
+	WebhookRejection,
+	type InboundWebhook,
+	type WebhookHandler,
+} from '../webhook';
+
+export const SIGNATURE_HEADER_PREFIX = 'x-docusign-signature-';
+/** DocuSign allows at most 100 Connect HMAC keys, hence at most 100 signature headers. */
+const MAX_SIGNATURE_HEADERS = 100;
+/** Connect retries failed deliveries for days with the original generatedDateTime. */
+export const DEFAULT_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
+const FUTURE_SKEW_SECONDS = 5 * 60;
+
+/** Connect's JSON SIM event names and the canonical type each one means. */
+export const DOCUSIGN_EVENT_TYPES: Record<string, CanonicalEventType> = {
+	'envelope-sent': 'invite.sent',
+	'envelope-resent': 'invite.sent',
+	'envelope-delivered': 'document.viewed',
+	'envelope-completed': 'document.completed',
+	'envelope-declined': 'invite.declined',
+	'envelope-voided': 'document.deleted',
+	'envelope-deleted': 'document.deleted',
+	'envelope-discard': 'document.deleted',
+	'envelope-purge': 'document.deleted',
+	'envelope-corrected': 'document.updated',
+	'recipient-sent': 'invite.sent',
+	'recipient-resent': 'invite.sent',
+	'recipient-delivered': 'document.viewed',
+	'recipient-completed': 'invite.signed',
+	'recipient-declined': 'invite.declined',
+	'recipient-reassign': 'document.updated',
+	// envelope-created, recipient-authenticationfailed, recipient-autoresponded,
+	// recipient-finish-later, recipient-delegate, template-* and click-agreed stay `other`.
+};
+
+export interface DocusignOptions {
+	/** How old `generatedDateTime` may be; 0 turns the check off. */
+	maxAgeSeconds: number;
+}
+
+/** The value Connect puts in each X-DocuSign-Signature-n header for one key. */
+export function connectSignature(hmacKey: string, rawBody: Buffer | string): string {
+	return createHmac('sha256', hmacKey).update(rawBody).digest('base64');
+}
+
+function offeredSignatures(request: InboundWebhook): Buffer[] {
+	const digests: Buffer[] = [];
+	for (const [name, value] of Object.entries(request.headers)) {
+		if (!name.startsWith(SIGNATURE_HEADER_PREFIX)) continue;
+		const index = Number(name.slice(SIGNATURE_HEADER_PREFIX.length));
+		if (!Number.isInteger(index) || index < 1 || index > MAX_SIGNATURE_HEADERS) continue;
+		for (const one of Array.isArray(value) ? value : [value]) {
+			if (typeof one !== 'string') continue;
+			const decoded = Buffer.from(one.trim(), 'base64');
+			if (decoded.length === 32) digests.push(decoded);
+		}
+	}
+	return digests;
+}
+
+function text(value: unknown): string | undefined {
+	if (typeof value === 'string' && value !== '') return value;
+	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+	return undefined;
+}
+
+function stripTokens(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(stripTokens);
+	if (!isRecord(value)) return value;
+	const result: Record<string, unknown> = {};
+	for (const [key, inner] of Object.entries(value)) {
+		if (/^(token|access_token|refresh_token)$/i.test(key)) continue;
+		result[key] = stripTokens(inner);
+	}
+	return result;
+}
+
+function parseMessage(request: InboundWebhook): {
+	body: Record<string, unknown>;
+	event: string;
+	data: Record<string, unknown>;
+} {
+	const body = parseJsonBody(request);
+	if (!isRecord(body) || typeof body.event !== 'string' || body.event === '' || !isRecord(body.data)) {
+		throw new WebhookRejection(
+			'malformed_body',
+			'A DocuSign Connect message must be JSON SIM: an object with "event" and a "data" object.',
+		);
+	}
+	return { body, event: body.event, data: body.data };
+}
+
+/** The recipient a recipient-* event is about, found in the envelope summary when included. */
+function findRecipient(data: Record<string, unknown>): Record<string, unknown> | undefined {
+	const recipientId = text(data.recipientId);
+	const summary = isRecord(data.envelopeSummary) ? data.envelopeSummary : undefined;
+	const recipients = summary && isRecord(summary.recipients) ? summary.recipients : undefined;
+	if (!recipientId || !recipients) return undefined;
+	for (const group of Object.values(recipients)) {
+		if (!Array.isArray(group)) continue;
+		const found = group.filter(isRecord).find((r) => text(r.recipientId) === recipientId);
+		if (found) return found;
+	}
+	return undefined;
+}
+
+export const docusignWebhook: WebhookHandler<DocusignOptions> = {
+	provider: 'docusign',
+
+	parseOptions(raw) {
+		const options = isRecord(raw) ? raw : {};
+		const maxAge = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
+		if (typeof maxAge !== 'number' || !(maxAge >= 0) || !Number.isFinite(maxAge)) {
+			throw new Error('options.maxAgeSeconds must be a number of seconds (0 turns the check off).');
+		}
+		return { maxAgeSeconds: maxAge };
+	},
+
+	verify(request, secrets, options, nowMs) {
+		const offered = offeredSignatures(request);
+		if (offered.length === 0) {
+			throw new WebhookRejection(
+				'missing_signature',
+				'No X-DocuSign-Signature-1 header: tick "Include HMAC Signature" in the Connect configuration.',
+			);
+		}
+		let matched = false;
+		for (const key of secrets) {
+			const expected = createHmac('sha256', key).update(request.rawBody).digest();
+			for (const digest of offered) if (safeEqual(digest, expected)) matched = true;
+		}
+		if (!matched) {
+			throw new WebhookRejection(
+				'bad_signature',
+				'No X-DocuSign-Signature-n header matches the body for any configured Connect HMAC key.',
+			);
+		}
+		if (options.maxAgeSeconds > 0) {
+			const { body } = parseMessage(request);
+			const generatedMs = Date.parse(typeof body.generatedDateTime === 'string' ? body.generatedDateTime : '');
+			if (Number.isNaN(generatedMs)) {
+				throw new WebhookRejection('malformed_body', 'The Connect message has no valid "generatedDateTime".');
+			}
+			const ageSeconds = (nowMs - generatedMs) / 1000;
+			if (ageSeconds < -FUTURE_SKEW_SECONDS || ageSeconds > options.maxAgeSeconds) {
+				throw new WebhookRejection(
+					'stale_timestamp',
+					`The Connect message was generated at ${body.generatedDateTime}, outside the accepted window.`,
+				);
+			}
+		}
+	},
+
+	normalize(request, _options, nowMs): CanonicalEvent[] {
+		const { body, event, data } = parseMessage(request);
+		const summary = isRecord(data.envelopeSummary) ? data.envelopeSummary : undefined;
+		const recipient = findRecipient(data);
+		const documentId = text(data.envelopeId) ?? null;
+		return [
+			{
+				// Everything but retryCount repeats on a retry; these fields identify the event.
+				id: stableEventId(
+					'docusign',
+					event,
+					text(data.accountId) ?? '',
+					documentId ?? '',
+					text(data.recipientId) ?? '',
+					text(body.generatedDateTime) ?? '',
+				),
+				provider: 'docusign',
+				type: DOCUSIGN_EVENT_TYPES[event] ?? 'other',
+				providerEvent: event,
+				documentId,
+				documentName: text(summary?.emailSubject),
+				signerEmail: recipient ? text(recipient.email) : undefined,
+				occurredAt: toIsoTime(body.generatedDateTime, nowMs),
+				payload: stripTokens(body),
+			},
+		];
+	},
+};

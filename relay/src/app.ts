@@ -1,0 +1,277 @@
+/** Wires the relay together: Redis, queues, workers, the HTTP server, and an orderly stop. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import express, { type NextFunction, type Request, type Response } from 'express';
+import pino, { type Logger } from 'pino';
+
+import { adminRouter } from './admin';
+import type { RelayConfig } from './config';
+import { DeliveryManager } from './deliveries';
+import { ingestRouter } from './ingest';
+import { Metrics } from './metrics';
+import { openApiDocument } from './openapi';
+import { Pipeline } from './pipeline';
+import { Keys, checkDurability, connect, createRedis, logDurability, type RedisClient } from './redis';
+import { Sender } from './sender';
+import { SubscriptionStore } from './subscriptions';
+
+export const VERSION = '0.1.0';
+const RECONCILE_INTERVAL_MS = 5_000;
+
+export interface RelayOptions {
+	logger?: Logger;
+	/** prom-client's process metrics; off in tests that run several relays in one process. */
+	processMetrics?: boolean;
+}
+
+export class StartupError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'StartupError';
+	}
+}
+
+function bodyParserError(error: unknown): { status: number; code: string; message: string } | undefined {
+	const type = (error as { type?: string }).type;
+	if (type === 'entity.too.large') return { status: 413, code: 'too_large', message: 'The body is larger than RELAY_BODY_LIMIT.' };
+	if (type === 'entity.parse.failed') return { status: 400, code: 'malformed_json', message: 'The body is not valid JSON.' };
+	if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+		return { status: 415, code: 'unsupported_media_type', message: 'Unsupported content encoding or charset.' };
+	}
+	if (type === 'request.aborted' || type === 'request.size.invalid') return { status: 400, code: 'malformed_body', message: 'The request body was incomplete.' };
+	return undefined;
+}
+
+export class Relay {
+	readonly logger: Logger;
+	readonly keys: Keys;
+	readonly metrics: Metrics;
+	private readonly command: RedisClient;
+	private readonly workerConnection: RedisClient;
+	private readonly subscriber: RedisClient;
+	private readonly sender: Sender;
+	readonly subscriptions: SubscriptionStore;
+	readonly deliveries: DeliveryManager;
+	readonly pipeline: Pipeline;
+	private server?: Server;
+	private reconcileTimer?: NodeJS.Timeout;
+	private stopping?: Promise<void>;
+	private ready = false;
+	/** The admin token in effect (configured, or generated and shared through Redis). */
+	apiToken = '';
+	tokenGenerated = false;
+
+	constructor(
+		readonly config: RelayConfig,
+		options: RelayOptions = {},
+	) {
+		this.logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'esign-relay' } });
+		this.keys = new Keys(config.redisPrefix);
+		this.command = createRedis(config, 'command');
+		this.workerConnection = createRedis(config, 'worker');
+		this.subscriber = createRedis(config, 'subscriber');
+		this.sender = new Sender(config.allowedTargets, config.deliveryTimeoutMs, config.slowDownMs);
+		this.subscriptions = new SubscriptionStore(this.command, this.keys, {
+			maxInFlight: config.maxInFlight,
+			rateLimitPerSecond: config.rateLimitPerSecond,
+		});
+		this.metrics = new Metrics(() => this.queueDepth(), options.processMetrics ?? true);
+		this.deliveries = new DeliveryManager(
+			config,
+			this.keys,
+			this.command,
+			this.workerConnection,
+			this.subscriptions,
+			this.sender,
+			this.metrics,
+			this.logger,
+		);
+		this.pipeline = new Pipeline(
+			config,
+			this.keys,
+			this.command,
+			this.workerConnection,
+			this.subscriptions,
+			this.deliveries,
+			this.logger,
+		);
+	}
+
+	private async queueDepth() {
+		return [...(await this.pipeline.depth()), ...(await this.deliveries.depth())];
+	}
+
+	get url(): string {
+		const address = this.server?.address() as AddressInfo | null;
+		if (!address) throw new Error('the relay is not listening');
+		const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+		return `http://${host}:${address.port}`;
+	}
+
+	private async resolveToken(): Promise<void> {
+		if (this.config.apiToken) {
+			this.apiToken = this.config.apiToken;
+			return;
+		}
+		// One token for every process on this Redis, created by whichever starts first.
+		const candidate = `rly_${randomBytes(24).toString('base64url')}`;
+		await this.command.set(this.keys.adminToken, candidate, 'NX');
+		this.apiToken = (await this.command.get(this.keys.adminToken)) ?? candidate;
+		this.tokenGenerated = true;
+	}
+
+	private app(): express.Express {
+		const app = express();
+		app.disable('x-powered-by');
+		app.set('etag', false);
+		app.use((req: Request, res: Response, next: NextFunction) => {
+			const offered = req.headers['x-request-id'];
+			res.locals.reqId = typeof offered === 'string' && /^[\w.:-]{1,128}$/.test(offered) ? offered : randomUUID();
+			res.setHeader('x-request-id', res.locals.reqId as string);
+			next();
+		});
+		app.get('/healthz', (_req, res) => {
+			res.json({ ok: true });
+		});
+		app.get('/readyz', async (_req, res) => {
+			const checks = { redis: false, workers: this.ready && this.pipeline.running() && this.deliveries.running() };
+			try {
+				checks.redis = (await this.command.ping()) === 'PONG';
+			} catch {
+				checks.redis = false;
+			}
+			res.status(checks.redis && checks.workers ? 200 : 503).json({ ok: checks.redis && checks.workers, checks });
+		});
+		app.get('/metrics', async (_req, res) => {
+			res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+		});
+		app.get('/openapi.json', (_req, res) => {
+			res.json(openApiDocument(VERSION));
+		});
+		app.use(ingestRouter(this.config, this.pipeline, this.metrics, this.logger));
+		app.use(
+			'/v1',
+			adminRouter({
+				token: this.apiToken,
+				subscriptions: this.subscriptions,
+				deliveries: this.deliveries,
+				pipeline: this.pipeline,
+				targetRules: this.config.allowedTargets,
+			}),
+		);
+		app.use((_req: Request, res: Response) => {
+			res.status(404).json({ error: 'not_found', message: 'No such route. See GET /openapi.json.' });
+		});
+		// Express 5 forwards rejected async handlers here.
+		app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+			if (res.headersSent) return next(error);
+			const known = bodyParserError(error);
+			if (known) {
+				if (req.path.startsWith('/ingest/')) {
+					this.metrics.rejected.inc({ source: String(req.params?.source ?? req.path.split('/')[2] ?? ''), reason: known.code });
+				}
+				this.logger.warn({ reqId: res.locals.reqId, path: req.path, reason: known.code }, 'request rejected');
+				res.status(known.status).json({ error: known.code, message: known.message });
+				return;
+			}
+			const redisDown = /Connection is closed|Stream isn't writeable|ECONNREFUSED|Command timed out|enableOfflineQueue/i.test(
+				String((error as Error)?.message),
+			);
+			this.logger.error({ reqId: res.locals.reqId, path: req.path, err: error }, 'request failed');
+			res
+				.status(redisDown ? 503 : 500)
+				.json(redisDown ? { error: 'unavailable', message: 'Redis is unavailable; retry later.' } : { error: 'internal', message: 'Internal error; see the relay log.' });
+		});
+		return app;
+	}
+
+	/** Connects, checks Redis durability, starts workers, then listens. */
+	async start(): Promise<void> {
+		await Promise.all([connect(this.command, this.config), connect(this.workerConnection, this.config), connect(this.subscriber, this.config)]);
+		const durability = await checkDurability(this.command);
+		if (durability.problems.length > 0 && this.config.strictDurability) {
+			await this.closeRedis();
+			throw new StartupError(
+				`RELAY_STRICT_DURABILITY is on and Redis is not durable:\n- ${durability.problems.join('\n- ')}\nFix Redis (see docs/relay.md) or unset RELAY_STRICT_DURABILITY.`,
+			);
+		}
+		logDurability(this.logger, durability);
+		await this.resolveToken();
+		if (this.config.sources.length === 0) {
+			this.logger.warn('No sources configured: every POST /ingest/:source answers 404. Set RELAY_SOURCES (see docs/relay.md).');
+		}
+
+		await this.subscriber.subscribe(this.keys.subscriptionsChannel);
+		this.subscriber.on('message', () => void this.deliveries.reconcile());
+		this.pipeline.startFanout();
+		await this.deliveries.reconcile();
+		this.reconcileTimer = setInterval(() => void this.deliveries.reconcile(), RECONCILE_INTERVAL_MS);
+		this.reconcileTimer.unref();
+
+		this.server = createServer(this.app());
+		this.server.keepAliveTimeout = 65_000;
+		await new Promise<void>((resolve, reject) => {
+			this.server!.once('error', reject);
+			this.server!.listen(this.config.port, this.config.host, () => resolve());
+		});
+		this.ready = true;
+		this.logger.info(
+			{ url: this.url, sources: this.config.sources.map((s) => `${s.id} (${s.type})`), prefix: this.config.redisPrefix },
+			'esign-relay listening',
+		);
+	}
+
+	/**
+	 * Stops accepting requests, lets in-flight requests and deliveries finish (or gives up
+	 * after RELAY_SHUTDOWN_TIMEOUT; unfinished jobs are picked up again by any relay), then
+	 * closes Redis. Idempotent.
+	 */
+	stop(): Promise<void> {
+		this.stopping ??= this.doStop();
+		return this.stopping;
+	}
+
+	private async doStop(): Promise<void> {
+		this.ready = false;
+		if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+		const server = this.server;
+		const serverClosed = server
+			? new Promise<void>((resolve) => server.close(() => resolve()))
+			: Promise.resolve();
+		server?.closeIdleConnections();
+		const drained = (async () => {
+			await serverClosed;
+			await this.pipeline.closeWorker();
+			await this.deliveries.close();
+			await this.pipeline.closeQueue();
+		})();
+		let timer: NodeJS.Timeout | undefined;
+		const timeout = new Promise<'timeout'>((resolve) => {
+			timer = setTimeout(() => resolve('timeout'), this.config.shutdownTimeoutMs);
+		});
+		const outcome = await Promise.race([drained.then(() => 'drained' as const), timeout]);
+		clearTimeout(timer);
+		if (outcome === 'timeout') {
+			this.logger.warn('shutdown timeout: closing with work still in flight (it stays in Redis for the next relay)');
+			server?.closeAllConnections();
+			// Unfinished jobs keep their lock until it expires, then any relay takes them over.
+			await Promise.race([
+				Promise.all([this.pipeline.forceClose(), this.deliveries.forceClose()]),
+				new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+			]);
+		}
+		this.sender.close();
+		await this.closeRedis();
+		this.logger.info('esign-relay stopped');
+	}
+
+	private async closeRedis(): Promise<void> {
+		await Promise.all(
+			[this.command, this.workerConnection, this.subscriber].map((client) =>
+				client.quit().catch(() => client.disconnect()),
+			),
+		);
+	}
+}

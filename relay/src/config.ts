@@ -1,0 +1,243 @@
+/**
+ * The relay's configuration: environment variables (RELAY_*) over an optional JSON file
+ * (RELAY_CONFIG_FILE), validated with zod. Every default is chosen so that a relay started
+ * with no configuration at all runs safely on loopback against Redis on 127.0.0.1:6379.
+ */
+import { readFileSync } from 'node:fs';
+
+import { z } from 'zod';
+
+import { webhookHandlers } from '../../nodes/providers/webhooks';
+import { parseTargetRules, type TargetRule } from './targets';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "5s", "30m", "2h", "1500ms" or a bare number of milliseconds. */
+export function parseDuration(text: string): number {
+	const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+	if (!match) throw new Error(`"${text}" is not a duration such as 500ms, 5s, 30m, 2h or 1d.`);
+	return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']);
+}
+
+/** "1mb", "512kb", "100000" (bytes). */
+export function parseByteSize(text: string): number {
+	const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb)?\s*$/i.exec(text);
+	if (!match) throw new Error(`"${text}" is not a size such as 1mb, 512kb or 100000.`);
+	const unit = (match[2] ?? 'b').toLowerCase();
+	return Math.round(Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1));
+}
+
+const sourceSchema = z.object({
+	id: z
+		.string()
+		.regex(/^[A-Za-z0-9_-]{1,64}$/, 'a source id is 1-64 letters, digits, "_" or "-" (it is the URL path)'),
+	type: z.string().refine((type) => type in webhookHandlers, {
+		message: `unknown provider type; known types: ${Object.keys(webhookHandlers).join(', ')}`,
+	}),
+	secrets: z
+		.array(z.string().min(1, 'a secret cannot be empty'))
+		.min(1, 'give at least one secret (several during a rotation)'),
+	options: z.unknown().optional(),
+});
+
+export type SourceConfig = z.infer<typeof sourceSchema>;
+
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
+const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
+	if (typeof value === 'number') return value;
+	try {
+		return parseDuration(value);
+	} catch (error) {
+		ctx.addIssue({ code: 'custom', message: (error as Error).message });
+		return z.NEVER;
+	}
+});
+const boolean = z
+	.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', ''])])
+	.transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
+
+const configSchema = z.object({
+	host: z.string().min(1).default('127.0.0.1'),
+	port: z.coerce.number().int().min(0).max(65535).default(8787),
+	/** Admin API bearer token; generated and shared through Redis when unset. */
+	apiToken: z.string().min(16, 'RELAY_API_TOKEN must be at least 16 characters').optional(),
+	redisUrl: z.string().regex(/^rediss?:\/\//, 'RELAY_REDIS_URL must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+	/** "host:port,host:port" of Sentinels; with redisSentinelName, replaces redisUrl's host. */
+	redisSentinels: z.string().optional(),
+	redisSentinelName: z.string().default('mymaster'),
+	/** "host:port,host:port" of Cluster nodes; use a prefix with a {hash tag}. */
+	redisClusterNodes: z.string().optional(),
+	redisPrefix: z
+		.string()
+		.min(1)
+		.regex(/^[^\s]+$/, 'RELAY_REDIS_PREFIX cannot contain spaces')
+		.default('esign-relay:'),
+	strictDurability: boolean.default(false),
+	sources: z.array(sourceSchema).default([]),
+	bodyLimitBytes: z
+		.union([z.number().int().positive(), z.string()])
+		.transform((value, ctx) => {
+			if (typeof value === 'number') return value;
+			try {
+				return parseByteSize(value);
+			} catch (error) {
+				ctx.addIssue({ code: 'custom', message: (error as Error).message });
+				return z.NEVER;
+			}
+		})
+		.default(1024 * 1024),
+	dedupWindowMs: duration.default(72 * 3_600_000),
+	eventRetentionMs: duration.default(7 * 86_400_000),
+	/** Delays before each retry; attempts = schedule length + 1. */
+	retrySchedule: z
+		.union([z.array(z.union([z.number(), z.string()])), z.string()])
+		.transform((value, ctx) => {
+			const items = typeof value === 'string' ? value.split(',').filter((item) => item.trim() !== '') : value;
+			try {
+				return items.map((item) => (typeof item === 'number' ? item : parseDuration(item)));
+			} catch (error) {
+				ctx.addIssue({ code: 'custom', message: (error as Error).message });
+				return z.NEVER;
+			}
+		})
+		.default([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]),
+	/** Each retry delay is multiplied by a random factor in [1 - jitter, 1 + jitter]. */
+	retryJitter: z.coerce.number().min(0).max(1).default(0.2),
+	deliveryTimeoutMs: duration.default(10_000),
+	maxInFlight: positiveInt.max(1000).default(4),
+	/** Deliveries per second per subscription; 0 = no limit beyond maxInFlight. */
+	rateLimitPerSecond: nonNegativeInt.default(0),
+	/** How long a subscription's queue pauses after a 429/503 without Retry-After, or a timeout. */
+	slowDownMs: duration.default(5_000),
+	circuitFailureThreshold: positiveInt.default(5),
+	circuitCooldownMs: duration.default(30_000),
+	allowedTargets: z
+		.union([z.array(z.string()), z.string()])
+		.transform((value, ctx) => {
+			const items = typeof value === 'string' ? value.split(',') : value;
+			try {
+				return parseTargetRules(items.map((item) => item.trim()).filter((item) => item !== ''));
+			} catch (error) {
+				ctx.addIssue({ code: 'custom', message: (error as Error).message });
+				return z.NEVER;
+			}
+		})
+		.default(parseTargetRules(['loopback', 'private'])),
+	fanoutConcurrency: positiveInt.max(1000).default(16),
+	/** Delivered jobs kept per subscription for the API (the dead letters are always kept). */
+	keepDelivered: nonNegativeInt.default(1000),
+	shutdownTimeoutMs: duration.default(30_000),
+	logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RelayConfig = z.output<typeof configSchema> & { allowedTargets: TargetRule[] };
+export type RelayConfigInput = z.input<typeof configSchema>;
+
+/** Environment variable for each setting; the JSON file uses the setting names themselves. */
+export const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
+	host: 'RELAY_HOST',
+	port: 'RELAY_PORT',
+	apiToken: 'RELAY_API_TOKEN',
+	redisUrl: 'RELAY_REDIS_URL',
+	redisSentinels: 'RELAY_REDIS_SENTINELS',
+	redisSentinelName: 'RELAY_REDIS_SENTINEL_NAME',
+	redisClusterNodes: 'RELAY_REDIS_CLUSTER_NODES',
+	redisPrefix: 'RELAY_REDIS_PREFIX',
+	strictDurability: 'RELAY_STRICT_DURABILITY',
+	sources: 'RELAY_SOURCES',
+	bodyLimitBytes: 'RELAY_BODY_LIMIT',
+	dedupWindowMs: 'RELAY_DEDUP_WINDOW',
+	eventRetentionMs: 'RELAY_EVENT_RETENTION',
+	retrySchedule: 'RELAY_RETRY_SCHEDULE',
+	retryJitter: 'RELAY_RETRY_JITTER',
+	deliveryTimeoutMs: 'RELAY_DELIVERY_TIMEOUT',
+	maxInFlight: 'RELAY_MAX_IN_FLIGHT',
+	rateLimitPerSecond: 'RELAY_RATE_LIMIT_PER_SECOND',
+	slowDownMs: 'RELAY_SLOW_DOWN',
+	circuitFailureThreshold: 'RELAY_CIRCUIT_FAILURE_THRESHOLD',
+	circuitCooldownMs: 'RELAY_CIRCUIT_COOLDOWN',
+	allowedTargets: 'RELAY_ALLOWED_TARGETS',
+	fanoutConcurrency: 'RELAY_FANOUT_CONCURRENCY',
+	keepDelivered: 'RELAY_KEEP_DELIVERED',
+	shutdownTimeoutMs: 'RELAY_SHUTDOWN_TIMEOUT',
+	logLevel: 'RELAY_LOG_LEVEL',
+};
+
+export class ConfigError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ConfigError';
+	}
+}
+
+function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+	const result: Record<string, unknown> = {};
+	for (const [key, name] of Object.entries(ENV_NAMES)) {
+		const value = env[name];
+		if (value === undefined || value === '') continue;
+		if (key === 'sources') {
+			try {
+				result[key] = JSON.parse(value);
+			} catch {
+				throw new ConfigError(
+					`RELAY_SOURCES is not valid JSON. Example: RELAY_SOURCES='[{"id":"signnow","type":"signnow","secrets":["<secret key>"]}]'`,
+				);
+			}
+			continue;
+		}
+		result[key] = value;
+	}
+	return result;
+}
+
+function readFile(path: string): Record<string, unknown> {
+	let text: string;
+	try {
+		text = readFileSync(path, 'utf8');
+	} catch (error) {
+		throw new ConfigError(`Cannot read RELAY_CONFIG_FILE ${path}: ${(error as Error).message}`);
+	}
+	try {
+		const parsed = JSON.parse(text) as unknown;
+		if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+		return parsed as Record<string, unknown>;
+	} catch (error) {
+		throw new ConfigError(`RELAY_CONFIG_FILE ${path} must hold a JSON object: ${(error as Error).message}`);
+	}
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+	const [key, ...rest] = issue.path.map(String);
+	const env = ENV_NAMES[key as keyof typeof ENV_NAMES];
+	const where = env ? `${env}${rest.length ? ` (${[key, ...rest].join('.')})` : ''}` : issue.path.join('.') || 'config';
+	return `- ${where}: ${issue.message}`;
+}
+
+/**
+ * Builds the configuration from the environment (and the file it names), or throws a
+ * ConfigError that lists every wrong value with the variable to fix.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RelayConfigInput> = {}): RelayConfig {
+	const fromFile = env.RELAY_CONFIG_FILE ? readFile(env.RELAY_CONFIG_FILE) : {};
+	const input = { ...fromFile, ...readEnv(env), ...overrides };
+	const parsed = configSchema.safeParse(input);
+	if (!parsed.success) {
+		throw new ConfigError(`Invalid relay configuration:\n${parsed.error.issues.map(describeIssue).join('\n')}`);
+	}
+	const config = parsed.data;
+	const ids = new Set<string>();
+	for (const source of config.sources) {
+		if (ids.has(source.id)) throw new ConfigError(`Invalid relay configuration:\n- RELAY_SOURCES: source id "${source.id}" appears twice`);
+		ids.add(source.id);
+		try {
+			webhookHandlers[source.type].parseOptions(source.options);
+		} catch (error) {
+			throw new ConfigError(
+				`Invalid relay configuration:\n- RELAY_SOURCES (source "${source.id}", options): ${(error as Error).message}`,
+			);
+		}
+	}
+	if (config.deliveryTimeoutMs < 1) throw new ConfigError('Invalid relay configuration:\n- RELAY_DELIVERY_TIMEOUT: must be at least 1ms');
+	return config as RelayConfig;
+}

@@ -1,0 +1,103 @@
+/**
+ * POST /ingest/:source — the provider-facing endpoint. Order matters: the raw body (exactly
+ * as signed), the source, the signature, normalization, then the durable enqueue, and only
+ * then a 2xx. Anything that fails before the enqueue answers non-2xx so the provider retries.
+ */
+import express, { type Request, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
+
+import { WebhookRejection, webhookHandlers, type InboundWebhook, type WebhookHandler } from '../../nodes/providers/webhooks';
+import type { RelayConfig, SourceConfig } from './config';
+import type { Metrics } from './metrics';
+import type { Pipeline } from './pipeline';
+
+interface Source {
+	id: string;
+	handler: WebhookHandler<unknown>;
+	secrets: readonly string[];
+	options: unknown;
+	ackType: string;
+	ackBody: string | undefined;
+}
+
+function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
+	const sources = new Map<string, Source>();
+	for (const config of configs) {
+		const handler = webhookHandlers[config.type];
+		sources.set(config.id, {
+			id: config.id,
+			handler,
+			secrets: config.secrets,
+			options: handler.parseOptions(config.options),
+			ackType: handler.acknowledgement?.contentType ?? 'application/json',
+			ackBody: handler.acknowledgement?.body,
+		});
+	}
+	return sources;
+}
+
+function queryOf(request: Request): Record<string, string | undefined> {
+	const query: Record<string, string | undefined> = {};
+	for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {
+		query[key] = typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+	}
+	return query;
+}
+
+export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: Metrics, logger: Logger): Router {
+	const sources = buildSources(config.sources);
+	const router = express.Router();
+	// Every content type as raw bytes: the signature covers the exact body, and the provider
+	// module decides what a valid body is.
+	router.post('/ingest/:source', express.raw({ type: () => true, limit: config.bodyLimitBytes }), async (req: Request, res: Response) => {
+		const sourceId = req.params.source as string;
+		const source = sources.get(sourceId);
+		if (!source) {
+			metrics.rejected.inc({ source: 'unknown', reason: 'unknown_source' });
+			res.status(404).json({ error: 'unknown_source', message: `No source "${sourceId}" is configured (RELAY_SOURCES).` });
+			return;
+		}
+		metrics.received.inc({ source: source.id });
+		const inbound: InboundWebhook = {
+			rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+			headers: req.headers,
+			query: queryOf(req),
+		};
+		const now = Date.now();
+		let events;
+		try {
+			source.handler.verify(inbound, source.secrets, source.options, now);
+			events = source.handler.normalize(inbound, source.options, now);
+		} catch (error) {
+			if (!(error instanceof WebhookRejection)) throw error;
+			metrics.rejected.inc({ source: source.id, reason: error.reason });
+			// The reason, never the body or a secret.
+			logger.warn({ reqId: res.locals.reqId, source: source.id, reason: error.reason }, 'webhook rejected');
+			res.status(error.status).json({ error: error.reason, message: error.message });
+			return;
+		}
+		let results;
+		try {
+			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now)));
+		} catch (error) {
+			metrics.rejected.inc({ source: source.id, reason: 'unavailable' });
+			logger.error({ reqId: res.locals.reqId, source: source.id, err: error }, 'could not store the event; answered 503');
+			res.status(503).json({
+				error: 'unavailable',
+				message: 'The relay could not store the event (Redis unavailable). Nothing was acknowledged; retry later.',
+			});
+			return;
+		}
+		for (const result of results) (result === 'new' ? metrics.enqueued : metrics.duplicates).inc({ source: source.id });
+		logger.debug({ reqId: res.locals.reqId, source: source.id, events: events.map((event, i) => ({ id: event.id, result: results[i] })) }, 'webhook accepted');
+		if (source.ackBody !== undefined) {
+			res.status(200).type(source.ackType).send(source.ackBody);
+			return;
+		}
+		res.status(200).json({
+			ok: true,
+			events: events.map((event, i) => ({ id: event.id, duplicate: results[i] === 'duplicate' })),
+		});
+	});
+	return router;
+}

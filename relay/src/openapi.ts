@@ -1,0 +1,234 @@
+/** The OpenAPI 3.1 description of the relay's HTTP interface, served at GET /openapi.json. */
+
+const error = { $ref: '#/components/schemas/Error' };
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const response = (description: string, schema?: unknown) => (schema ? { description, ...json(schema) } : { description });
+const auth = {
+	'401': response('No bearer token.', error),
+	'403': response('Wrong bearer token.', error),
+};
+const idParam = (description: string) => [{ name: 'id', in: 'path', required: true, description, schema: { type: 'string' } }];
+
+export function openApiDocument(version: string): Record<string, unknown> {
+	return {
+		openapi: '3.1.0',
+		info: {
+			title: 'esign-relay',
+			version,
+			description:
+				'Receives e-signature provider webhooks, verifies them, deduplicates, stores them durably in Redis and delivers them to subscribers signed with Standard Webhooks.',
+		},
+		components: {
+			securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'RELAY_API_TOKEN' } },
+			schemas: {
+				Error: {
+					type: 'object',
+					required: ['error', 'message'],
+					properties: { error: { type: 'string' }, message: { type: 'string' } },
+				},
+				SubscriptionInput: {
+					type: 'object',
+					required: ['url'],
+					additionalProperties: false,
+					properties: {
+						url: { type: 'string', format: 'uri' },
+						sources: { type: 'array', items: { type: 'string' } },
+						providers: { type: 'array', items: { type: 'string' } },
+						eventTypes: { type: 'array', items: { type: 'string' } },
+						documentId: { type: 'string' },
+						description: { type: 'string' },
+						maxInFlight: { type: 'integer', minimum: 1 },
+						rateLimitPerSecond: { type: 'integer', minimum: 0 },
+					},
+				},
+				Subscription: {
+					type: 'object',
+					properties: {
+						id: { type: 'string' },
+						url: { type: 'string' },
+						sources: { type: 'array', items: { type: 'string' } },
+						providers: { type: 'array', items: { type: 'string' } },
+						eventTypes: { type: 'array', items: { type: 'string' } },
+						documentId: { type: ['string', 'null'] },
+						description: { type: ['string', 'null'] },
+						status: { enum: ['active', 'disabled'] },
+						disabledReason: { type: 'string' },
+						createdAt: { type: 'string', format: 'date-time' },
+						maxInFlight: { type: 'integer' },
+						rateLimitPerSecond: { type: 'integer' },
+					},
+				},
+				Event: {
+					type: 'object',
+					description: 'The canonical event as delivered (also the delivery body).',
+					properties: {
+						id: { type: 'string' },
+						provider: { type: 'string' },
+						type: { type: 'string' },
+						providerEvent: { type: 'string' },
+						documentId: { type: ['string', 'null'] },
+						documentName: { type: 'string' },
+						signerEmail: { type: 'string' },
+						occurredAt: { type: 'string', format: 'date-time' },
+						payload: {},
+						source: { type: 'string' },
+						receivedAt: { type: 'string', format: 'date-time' },
+					},
+				},
+				Delivery: {
+					type: 'object',
+					properties: {
+						id: { type: 'string' },
+						eventId: { type: 'string' },
+						subscriptionId: { type: 'string' },
+						status: { enum: ['queued', 'retrying', 'in_flight', 'delivered', 'dead'] },
+						attempts: { type: 'integer' },
+						maxAttempts: { type: 'integer' },
+						lastError: { type: ['string', 'null'] },
+						lastStatus: { type: ['integer', 'null'] },
+						createdAt: { type: 'string', format: 'date-time' },
+						finishedAt: { type: ['string', 'null'], format: 'date-time' },
+					},
+				},
+			},
+		},
+		paths: {
+			'/ingest/{source}': {
+				post: {
+					summary: 'Receive a provider webhook',
+					description:
+						'Verifies the signature on the raw body with the source\'s provider module and secrets, deduplicates on the event id, stores and queues the event, then answers 2xx (or the provider\'s required acknowledgement).',
+					parameters: [{ name: 'source', in: 'path', required: true, schema: { type: 'string' } }],
+					requestBody: { required: true, content: { '*/*': { schema: {} } } },
+					responses: {
+						'200': response('Stored and queued, or a duplicate of an event already stored.'),
+						'400': response('Malformed body.', error),
+						'401': response('Missing or bad signature, or stale timestamp.', error),
+						'404': response('Unknown source.', error),
+						'413': response('Body over RELAY_BODY_LIMIT.', error),
+						'415': response('Unsupported media type.', error),
+						'503': response('Redis unavailable: nothing was stored; retry.', error),
+					},
+				},
+			},
+			'/healthz': { get: { summary: 'Liveness', responses: { '200': response('The process is up.') } } },
+			'/readyz': {
+				get: {
+					summary: 'Readiness: Redis reachable and workers running',
+					responses: { '200': response('Ready.'), '503': response('Not ready.') },
+				},
+			},
+			'/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': response('Text exposition format.') } } },
+			'/v1/subscriptions': {
+				post: {
+					summary: 'Create a subscription',
+					security: [{ bearer: [] }],
+					requestBody: { required: true, ...json({ $ref: '#/components/schemas/SubscriptionInput' }) },
+					responses: {
+						'201': response('Created; `secret` (whsec_…) is shown only here.', {
+							allOf: [
+								{ $ref: '#/components/schemas/Subscription' },
+								{ type: 'object', properties: { secret: { type: 'string' } } },
+							],
+						}),
+						'400': response('Invalid body.', error),
+						'422': response('Target not allowed (RELAY_ALLOWED_TARGETS, link-local, metadata).', error),
+						...auth,
+					},
+				},
+				get: {
+					summary: 'List subscriptions',
+					security: [{ bearer: [] }],
+					responses: {
+						'200': response('Subscriptions.', {
+							type: 'object',
+							properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Subscription' } } },
+						}),
+						...auth,
+					},
+				},
+			},
+			'/v1/subscriptions/{id}': {
+				get: {
+					summary: 'Get a subscription',
+					security: [{ bearer: [] }],
+					parameters: idParam('Subscription id'),
+					responses: { '200': response('The subscription.', { $ref: '#/components/schemas/Subscription' }), '404': response('Not found.', error), ...auth },
+				},
+				delete: {
+					summary: 'Delete a subscription and its queued deliveries',
+					security: [{ bearer: [] }],
+					parameters: idParam('Subscription id'),
+					responses: { '204': response('Deleted.'), '404': response('Not found.', error), ...auth },
+				},
+			},
+			'/v1/subscriptions/{id}/test': {
+				post: {
+					summary: 'Send a test event to this subscription (filters bypassed)',
+					security: [{ bearer: [] }],
+					parameters: idParam('Subscription id'),
+					responses: {
+						'202': response('Queued.', { type: 'object', properties: { eventId: { type: 'string' }, deliveryId: { type: 'string' } } }),
+						'404': response('Not found.', error),
+						...auth,
+					},
+				},
+			},
+			'/v1/events/{id}': {
+				get: {
+					summary: 'Get a stored event',
+					security: [{ bearer: [] }],
+					parameters: idParam('Event id'),
+					responses: { '200': response('The event.', { $ref: '#/components/schemas/Event' }), '404': response('Unknown or expired.', error), ...auth },
+				},
+			},
+			'/v1/deliveries': {
+				get: {
+					summary: 'List deliveries',
+					security: [{ bearer: [] }],
+					parameters: [
+						{ name: 'status', in: 'query', schema: { enum: ['queued', 'retrying', 'in_flight', 'delivered', 'dead'] } },
+						{ name: 'subscriptionId', in: 'query', schema: { type: 'string' } },
+						{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+					],
+					responses: {
+						'200': response('Deliveries, newest first.', {
+							type: 'object',
+							properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Delivery' } } },
+						}),
+						'400': response('Invalid query.', error),
+						...auth,
+					},
+				},
+			},
+			'/v1/deliveries/{id}': {
+				get: {
+					summary: 'Get a delivery',
+					security: [{ bearer: [] }],
+					parameters: idParam('Delivery id (<subscriptionId>.<eventId>)'),
+					responses: { '200': response('The delivery.', { $ref: '#/components/schemas/Delivery' }), '404': response('Not found.', error), ...auth },
+				},
+			},
+			'/v1/deliveries/{id}/retry': {
+				post: {
+					summary: 'Retry a delivery now (dead, retrying, or redeliver a delivered one)',
+					security: [{ bearer: [] }],
+					parameters: idParam('Delivery id'),
+					responses: { '202': response('Queued again.', { $ref: '#/components/schemas/Delivery' }), '404': response('Not found.', error), ...auth },
+				},
+			},
+			'/v1/dead-letter/replay': {
+				post: {
+					summary: 'Replay the dead-letter queue (all subscriptions or one)',
+					security: [{ bearer: [] }],
+					requestBody: { required: false, ...json({ type: 'object', properties: { subscriptionId: { type: 'string' } } }) },
+					responses: {
+						'202': response('Replayed.', { type: 'object', properties: { replayed: { type: 'integer' } } }),
+						'404': response('Unknown subscription.', error),
+						...auth,
+					},
+				},
+			},
+		},
+	};
+}

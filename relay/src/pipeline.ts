@@ -1,0 +1,172 @@
+/**
+ * From a verified event to delivery jobs: deduplicate, store, queue the fan-out.
+ *
+ * Durability and deduplication without losing a retry: the dedup key holds a state, "p"
+ * (pending) when the event is first stored and "q" (queued) once its fan-out job exists.
+ *   1. one Lua script: if the key exists, return its state; else set it to "p" (expiring
+ *      after the dedup window) and store the event (one round trip, atomic);
+ *   2. unless the state was "q": add the fan-out job with jobId = event id (BullMQ creates
+ *      a job id only once, so concurrent copies of the same event converge on one job);
+ *   3. answer 2xx, and mark the key "q".
+ * If the process dies between 1 and 2, the key stays "p" and the provider's retry is not
+ * taken for a duplicate: it adds the job. Only "q" short-circuits. The fan-out job creates
+ * one delivery job per matching subscription with jobId = subscription + event, so a fan-out
+ * that runs twice (a crash mid-way, or a second copy of the event racing the first) does
+ * not deliver twice while the first delivery job is still kept.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+
+import type { CanonicalEvent } from '../../nodes/providers/webhooks';
+import type { RelayConfig } from './config';
+import type { DeliveryManager } from './deliveries';
+import type { QueueDepth } from './metrics';
+import type { Keys, RedisClient } from './redis';
+import { matches, type SubscriptionStore } from './subscriptions';
+
+export interface FanoutJobData {
+	eventId: string;
+	source: string;
+	provider: string;
+	type: CanonicalEvent['type'];
+	documentId: string | null;
+	body: string;
+	receivedAtMs: number;
+}
+
+const INGEST = `
+local state = redis.call('GET', KEYS[1])
+if state then return state end
+redis.call('SET', KEYS[1], 'p', 'PX', ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 'new'
+`;
+
+export const FANOUT_QUEUE = 'fanout';
+
+export type Accepted = 'new' | 'duplicate';
+
+export class Pipeline {
+	readonly fanoutQueue: Queue<FanoutJobData>;
+	private fanoutWorker?: Worker<FanoutJobData>;
+
+	constructor(
+		private readonly config: RelayConfig,
+		private readonly keys: Keys,
+		private readonly command: RedisClient,
+		private readonly workerConnection: RedisClient,
+		private readonly subscriptions: SubscriptionStore,
+		private readonly deliveries: DeliveryManager,
+		private readonly logger: Logger,
+	) {
+		this.fanoutQueue = new Queue<FanoutJobData>(FANOUT_QUEUE, { connection: command, prefix: keys.bull });
+		this.fanoutQueue.on('error', (error) => logger.error({ err: error }, 'fan-out queue error'));
+	}
+
+	/** The delivery body: the canonical event plus where and when the relay received it. */
+	static body(event: CanonicalEvent, source: string, receivedAtMs: number): string {
+		return JSON.stringify({ ...event, source, receivedAt: new Date(receivedAtMs).toISOString() });
+	}
+
+	/** Resolves once the event is durably queued (or known to be); rejects when Redis cannot take it. */
+	async accept(event: CanonicalEvent, source: string, receivedAtMs: number): Promise<Accepted> {
+		const body = Pipeline.body(event, source, receivedAtMs);
+		const dedupKey = this.keys.dedup(event.id);
+		const state = (await this.command.eval(
+			INGEST,
+			2,
+			dedupKey,
+			this.keys.event(event.id),
+			this.config.dedupWindowMs,
+			body,
+			this.config.eventRetentionMs,
+		)) as string;
+		if (state === 'q') return 'duplicate';
+		await this.fanoutQueue.add(
+			'fanout',
+			{
+				eventId: event.id,
+				source,
+				provider: event.provider,
+				type: event.type,
+				documentId: event.documentId,
+				body,
+				receivedAtMs,
+			},
+			{
+				jobId: event.id,
+				attempts: 20,
+				backoff: { type: 'exponential', delay: 1_000 },
+				// Kept a while after completion so a concurrent copy of the event that read "p"
+				// finds the job and does not create a second one.
+				removeOnComplete: { age: 60, count: 10_000 },
+				removeOnFail: false,
+			},
+		);
+		// Not awaited: until it lands the key says "p", which only makes a retry re-add (a no-op).
+		this.command.call('SET', dedupKey, 'q', 'XX', 'KEEPTTL').catch(() => undefined);
+		return state === 'new' ? 'new' : 'duplicate';
+	}
+
+	async getEvent(eventId: string): Promise<unknown> {
+		const raw = await this.command.get(this.keys.event(eventId));
+		return raw ? (JSON.parse(raw) as unknown) : undefined;
+	}
+
+	/** Stores a synthetic event and queues it to one subscription, bypassing its filters. */
+	async sendTest(subscriptionId: string, event: CanonicalEvent): Promise<string> {
+		const subscription = await this.subscriptions.get(subscriptionId);
+		if (!subscription) throw new Error('subscription not found');
+		const receivedAtMs = Date.now();
+		const body = Pipeline.body(event, 'relay-test', receivedAtMs);
+		await this.command.set(this.keys.event(event.id), body, 'PX', this.config.eventRetentionMs);
+		return this.deliveries.enqueue(subscription, { eventId: event.id, body, receivedAtMs });
+	}
+
+	startFanout(): void {
+		this.fanoutWorker = new Worker<FanoutJobData>(FANOUT_QUEUE, (job) => this.fanout(job), {
+			connection: this.workerConnection,
+			prefix: this.keys.bull,
+			concurrency: this.config.fanoutConcurrency,
+		});
+		this.fanoutWorker.on('error', (error) => this.logger.error({ err: error }, 'fan-out worker error'));
+		this.fanoutWorker.on('failed', (job, error) =>
+			this.logger.error({ err: error, eventId: job?.data.eventId }, 'fan-out failed; BullMQ will retry it'),
+		);
+	}
+
+	private async fanout(job: Job<FanoutJobData>): Promise<{ deliveries: number }> {
+		const { eventId, source, provider, type, documentId, body, receivedAtMs } = job.data;
+		const subscriptions = await this.subscriptions.list();
+		const matching = subscriptions.filter((subscription) =>
+			matches(subscription, { provider, type, documentId }, source),
+		);
+		await Promise.all(
+			matching.map((subscription) => this.deliveries.enqueue(subscription, { eventId, body, receivedAtMs })),
+		);
+		return { deliveries: matching.length };
+	}
+
+	running(): boolean {
+		return this.fanoutWorker?.isRunning() ?? false;
+	}
+
+	async depth(): Promise<QueueDepth[]> {
+		const counts = await this.fanoutQueue.getJobCounts('waiting', 'delayed', 'active', 'failed');
+		return Object.entries(counts).map(([state, count]) => ({ queue: 'fanout' as const, state, count }));
+	}
+
+	/** Lets running fan-outs finish. */
+	async closeWorker(): Promise<void> {
+		await this.fanoutWorker?.close();
+	}
+
+	async forceClose(): Promise<void> {
+		await this.fanoutWorker?.close(true).catch(() => undefined);
+		this.fanoutQueue.disconnect().catch(() => undefined);
+	}
+
+	async closeQueue(): Promise<void> {
+		await this.fanoutQueue.close();
+	}
+}

@@ -1,0 +1,60 @@
+/**
+ * The workflows in examples/ are what users import; the end-to-end tests import the same files,
+ * changing only what a user changes after importing: credential ids, and the placeholder URLs
+ * and secret (https://example.com…, https://relay.example.com…, RELAY_SOURCE_SECRET).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { REPO_ROOT } from './n8n';
+
+export interface ExampleSubstitutions {
+	credentials: Record<string, string>;
+	/** Placeholder text → value, applied to every string parameter. */
+	text?: Record<string, string>;
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+function replaceStrings(value: Json, replace: (text: string) => string): Json {
+	if (typeof value === 'string') return replace(value);
+	if (Array.isArray(value)) return value.map((inner) => replaceStrings(inner, replace));
+	if (value && typeof value === 'object') {
+		return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, replaceStrings(inner, replace)]));
+	}
+	return value;
+}
+
+export function readExample(file: string): Record<string, unknown> {
+	return JSON.parse(readFileSync(join(REPO_ROOT, 'examples', file), 'utf8')) as Record<string, unknown>;
+}
+
+/**
+ * The example as n8n should receive it here: the package's nodes are `CUSTOM.<name>` when
+ * loaded through N8N_CUSTOM_EXTENSIONS (`n8n-nodes-esign.<name>` once installed from npm).
+ */
+export function prepareExample(file: string, substitutions: ExampleSubstitutions): Record<string, unknown> {
+	const workflow = readExample(file);
+	const nodes = (workflow.nodes as Array<Record<string, Json>>).map((node) => {
+		const copy = { ...node };
+		copy.type = String(node.type).replace(/^n8n-nodes-esign\./, 'CUSTOM.');
+		copy.parameters = replaceStrings(node.parameters, (text) => {
+			let result = text;
+			for (const [placeholder, value] of Object.entries(substitutions.text ?? {})) {
+				result = result.split(placeholder).join(value);
+			}
+			return result;
+		});
+		if (node.credentials && typeof node.credentials === 'object' && !Array.isArray(node.credentials)) {
+			copy.credentials = Object.fromEntries(
+				Object.entries(node.credentials).map(([type, reference]) => {
+					const id = substitutions.credentials[type];
+					if (!id) throw new Error(`examples/${file} needs a "${type}" credential`);
+					return [type, { id, name: (reference as { name: string }).name }];
+				}),
+			);
+		}
+		return copy;
+	});
+	return { ...workflow, name: `${String(workflow.name)} (e2e)`, nodes };
+}

@@ -1,0 +1,168 @@
+/**
+ * The E-Signature node's Dropbox Sign operations through n8n's execution engine against the
+ * Dropbox Sign simulator (real HTTP, Basic auth with the API key), and the simulator's callbacks
+ * through the relay's handler, answered with the body Dropbox Sign requires.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { DropboxSignApi } from '../../credentials/DropboxSignApi.credentials';
+import { ESign } from '../../nodes/ESign/ESign.node';
+import type { ProviderClient, ProviderRequest } from '../../nodes/providers/adapter';
+import { remindSigner, sendSignatureRequest } from '../../nodes/providers/dropbox-sign/api';
+import { dropboxSignWebhook } from '../../nodes/providers/dropbox-sign/webhook';
+import { binaryBytes, contractPdf, runNode, TestCredentialsHelper } from '../helpers';
+import { ACK, startDropboxSignSimulator, type DropboxSignSimulator } from '../simulators/dropbox-sign/simulator';
+
+const API_KEY = 'dbs-test-key-6f1e0c9a8b7d6e5f4a3b2c1d0e9f8a7b';
+
+let simulator: DropboxSignSimulator;
+let credentials: TestCredentialsHelper;
+let credential: { id: string; name: string };
+
+beforeEach(async () => {
+	simulator = await startDropboxSignSimulator({ apiKey: API_KEY });
+	credentials = new TestCredentialsHelper([new DropboxSignApi()]);
+	credential = credentials.add('dropboxSignApi', { apiKey: API_KEY, baseUrl: simulator.apiBaseUrl }) as { id: string; name: string };
+});
+
+afterEach(async () => {
+	await simulator.close();
+});
+
+async function run(parameters: Record<string, unknown>) {
+	return await runNode({
+		node: {
+			type: 'eSign',
+			parameters: { provider: 'dropbox-sign', authentication: 'apiKey', ...parameters },
+			credentials: { dropboxSignApi: credential },
+		},
+		nodeTypes: { eSign: new ESign() },
+		credentialsHelper: credentials,
+	});
+}
+
+/** A plain ProviderClient over fetch with Basic auth, for the calls the node has no operation for yet. */
+function fetchClient(): ProviderClient {
+	const auth = `Basic ${Buffer.from(`${API_KEY}:`).toString('base64')}`;
+	return {
+		credentials: {},
+		async request(request: ProviderRequest) {
+			let body: string | FormData | undefined;
+			const headers: Record<string, string> = { authorization: auth };
+			if (request.body?.kind === 'json') {
+				body = JSON.stringify(request.body.data);
+				headers['content-type'] = 'application/json';
+			} else if (request.body?.kind === 'multipart') {
+				const form = new FormData();
+				for (const [key, value] of Object.entries(request.body.fields ?? {})) form.append(key, value);
+				for (const file of request.body.files) form.append(file.field, new Blob([file.data], { type: file.mimeType }), file.fileName);
+				body = form;
+			}
+			const response = await fetch(`${simulator.apiBaseUrl}${request.path}`, { method: request.method, headers, body });
+			if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
+			return await response.json();
+		},
+	} as ProviderClient;
+}
+
+async function sendRequest(): Promise<string> {
+	const sent = await sendSignatureRequest(fetchClient(), {
+		file: { data: contractPdf('Offer'), fileName: 'offer.pdf', mimeType: 'application/pdf' },
+		title: 'Offer letter',
+		signers: [{ email: 'candidate@example.com', name: 'Casey Candidate', order: 0 }],
+	});
+	return sent.signature_request_id;
+}
+
+describe('E-Signature node × Dropbox Sign simulator', () => {
+	it('sends a multipart signature request with bracketed signer fields', async () => {
+		const id = await sendRequest();
+		const stored = simulator.state.requests.get(id);
+		expect(stored?.signatures.map((s) => [s.signer_email_address, s.signer_name, s.order])).toEqual([['candidate@example.com', 'Casey Candidate', 0]]);
+		expect(stored?.file.subarray(0, 5).toString()).toBe('%PDF-');
+	});
+
+	it('gets a signature request through the engine', async () => {
+		const id = await sendRequest();
+		const result = await run({ resource: 'document', operation: 'get', documentId: id });
+		expect(result.error).toBeUndefined();
+		expect(result.items[0].json).toMatchObject({ id, name: 'Offer letter', status: 'pending' });
+	});
+
+	it('reminds a signer, and refuses a stranger with Dropbox Sign\'s error', async () => {
+		const id = await sendRequest();
+		await remindSigner(fetchClient(), id, 'candidate@example.com');
+		expect(simulator.state.requests.get(id)?.signatures[0].last_reminded_at).not.toBeNull();
+		await expect(remindSigner(fetchClient(), id, 'nobody@example.com')).rejects.toThrow(/not a signer/);
+	});
+
+	it('downloads the signed PDF once complete', async () => {
+		const id = await sendRequest();
+		await fetch(`${simulator.url}/__control/sign`, { method: 'POST', body: JSON.stringify({ signatureRequestId: id, email: 'candidate@example.com' }) });
+		const file = await run({ resource: 'document', operation: 'download', documentId: id, binaryPropertyName: 'data' });
+		expect(file.error).toBeUndefined();
+		expect(binaryBytes(file.items[0]).toString('latin1')).toContain('signed: candidate@example.com');
+	});
+
+	it('cancels a pending request', async () => {
+		const id = await sendRequest();
+		const result = await run({ resource: 'invite', operation: 'cancel', documentId: id });
+		expect(result.error).toBeUndefined();
+		expect(simulator.state.requests.get(id)?.cancelled).toBe(true);
+	});
+
+	it('reports a wrong API key with Dropbox Sign\'s message', async () => {
+		const bad = credentials.add('dropboxSignApi', { apiKey: 'wrong', baseUrl: simulator.apiBaseUrl }) as { id: string; name: string };
+		const result = await runNode({
+			node: {
+				type: 'eSign',
+				parameters: { provider: 'dropbox-sign', authentication: 'apiKey', resource: 'document', operation: 'get', documentId: 'a'.repeat(40) },
+				credentials: { dropboxSignApi: bad },
+			},
+			nodeTypes: { eSign: new ESign() },
+			credentialsHelper: credentials,
+		});
+		expect(result.error?.message ?? '').toMatch(/Unauthorized|401/i);
+	});
+});
+
+describe('Dropbox Sign simulator callbacks', () => {
+	it('posts multipart `json` callbacks the handler verifies; without the exact acknowledgement it retries the same event', async () => {
+		let answer = 'ok';
+		const received: Array<{ headers: Record<string, string | string[] | undefined>; body: Buffer }> = [];
+		const receiver = createServer((request, response) => {
+			const chunks: Buffer[] = [];
+			request.on('data', (c: Buffer) => chunks.push(c));
+			request.on('end', () => {
+				received.push({ headers: request.headers, body: Buffer.concat(chunks) });
+				response.writeHead(200, { 'content-type': 'text/plain' }).end(answer);
+			});
+		});
+		await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+		try {
+			simulator.state.callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb`;
+			await sendRequest();
+			expect(simulator.state.callbacks[0].acknowledged).toBe(false);
+			answer = ACK;
+			await fetch(`${simulator.url}/__control/retry-failed`, { method: 'POST' });
+			expect(simulator.state.callbacks.at(-1)?.acknowledged).toBe(true);
+
+			const options = dropboxSignWebhook.parseOptions({});
+			const events = received.map((r) => {
+				const request = { rawBody: r.body, headers: r.headers };
+				dropboxSignWebhook.verify(request, [API_KEY], options, Date.now());
+				return dropboxSignWebhook.normalize(request, options, Date.now())[0];
+			});
+			expect(String(received[0].headers['content-type'])).toMatch(/^multipart\/form-data; boundary=/);
+			expect(events.map((e) => e.type)).toEqual(['invite.sent', 'invite.sent']);
+			expect(events[1].id).toBe(events[0].id);
+			expect(() => dropboxSignWebhook.verify({ rawBody: received[0].body, headers: received[0].headers }, ['other-key'], options, Date.now())).toThrow(
+				/does not match/,
+			);
+		} finally {
+			receiver.closeAllConnections();
+			await new Promise<void>((resolve) => receiver.close(() => resolve()));
+		}
+	});
+});

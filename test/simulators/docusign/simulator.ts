@@ -1,0 +1,524 @@
+/**
+ * DocuSign's account server (OAuth authorization-code grant) and eSignature REST API v2.1, for
+ * the calls the E-Signature node makes, as DocuSign's API reference and official SDKs define them.
+ *
+ * Account server (account-d.docusign.com / account.docusign.com):
+ *   GET  /oauth/auth?response_type=code&client_id&redirect_uri&scope&state → 302 redirect_uri?code&state
+ *   POST /oauth/token (Basic base64(integration key:secret); grant_type=authorization_code|refresh_token)
+ *        → { access_token, token_type: "Bearer", refresh_token, expires_in }; errors { error: "invalid_grant" | "invalid_client" }
+ *   GET  /oauth/userinfo → { sub, name, email, accounts: [{ account_id, is_default, account_name, base_uri }] }
+ * REST (`/restapi/v2.1/accounts/{accountId}`, Authorization: Bearer):
+ *   GET  ""                                      the account
+ *   POST /envelopes                              { emailSubject, emailBlurb?, documents[{documentId, name, fileExtension, documentBase64}],
+ *                                                  recipients: { signers[{email, name, recipientId, routingOrder, roleName?, tabs?}] }, status: "sent" | "created" }
+ *                                                → 201 { envelopeId, uri, statusDateTime, status }
+ *   GET  /envelopes/{id}[?include=recipients]
+ *   PUT  /envelopes/{id} { status: "voided", voidedReason } → 200 { envelopeId }
+ *   GET  /envelopes/{id}/documents/combined[?certificate=true] → application/pdf
+ *   PUT  /envelopes/{id}/recipients?resend_envelope=true { signers[{recipientId}] } → { recipientUpdateResults }
+ * Errors: { errorCode, message } (401 AUTHORIZATION_INVALID_TOKEN, 400 ENVELOPE_DOES_NOT_EXIST, …).
+ *
+ * Connect: with `state.connect` set ({ url, hmacKeys }), each envelope/recipient event is POSTed
+ * as JSON SIM with one `X-DocuSign-Signature-<n>` header per HMAC key (base64 HMAC-SHA256 of the
+ * body). A non-2xx answer is a failure; a retry re-posts it with `retryCount` + 1 (same generatedDateTime).
+ *
+ * Control routes (not DocuSign's): POST /__control/sign { envelopeId, email },
+ * POST /__control/expire-tokens, POST /__control/retry-failed.
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { isObject, listen, parseJson, sendBytes, sendJson } from '../shared/http';
+
+export interface DocuSignApplication {
+	integrationKey: string;
+	secretKey: string;
+}
+
+interface Signer {
+	recipientId: string;
+	recipientIdGuid: string;
+	email: string;
+	name: string;
+	roleName?: string;
+	routingOrder: string;
+	status: 'created' | 'sent' | 'delivered' | 'completed' | 'declined';
+	signedDateTime?: string;
+	tabs?: Record<string, unknown[]>;
+	resentCount: number;
+}
+
+export interface Envelope {
+	envelopeId: string;
+	status: 'created' | 'sent' | 'delivered' | 'completed' | 'declined' | 'voided';
+	emailSubject: string;
+	emailBlurb?: string;
+	createdDateTime: string;
+	sentDateTime?: string;
+	completedDateTime?: string;
+	voidedDateTime?: string;
+	voidedReason?: string;
+	lastModifiedDateTime: string;
+	statusChangedDateTime: string;
+	documents: Array<{ documentId: string; name: string; data: Buffer; pages: number }>;
+	signers: Signer[];
+}
+
+export interface ConnectDelivery {
+	event: string;
+	body: string;
+	status: number;
+	delivered: boolean;
+	retryCount: number;
+	/** A later delivery retried this one. */
+	retried: boolean;
+}
+
+export interface DocuSignSimulatorState {
+	application: DocuSignApplication;
+	user: { sub: string; name: string; email: string };
+	accountId: string;
+	codes: Map<string, { redirectUri: string }>;
+	accessTokens: Map<string, { expiresAt: number }>;
+	refreshTokens: Set<string>;
+	tokenGrants: string[];
+	envelopes: Map<string, Envelope>;
+	requests: Array<{ method: string; path: string; authorization?: string; status: number }>;
+	connect?: { url: string; hmacKeys: string[] };
+	deliveries: ConnectDelivery[];
+	now: () => number;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+function fail(response: ServerResponse, status: number, errorCode: string, message: string) {
+	sendJson(response, status, { errorCode, message });
+}
+
+function pageCount(pdf: Buffer): number {
+	return (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;
+}
+
+export async function startDocuSignSimulator(options: { connect?: { url: string; hmacKeys: string[] } } = {}) {
+	const state: DocuSignSimulatorState = {
+		application: { integrationKey: randomUUID(), secretKey: randomUUID() },
+		user: { sub: randomUUID(), name: 'Sam Sender', email: 'sender@example.com' },
+		accountId: randomUUID(),
+		codes: new Map(),
+		accessTokens: new Map(),
+		refreshTokens: new Set(),
+		tokenGrants: [],
+		envelopes: new Map(),
+		requests: [],
+		connect: options.connect,
+		deliveries: [],
+		now: () => Date.now(),
+	};
+	const iso = () => new Date(state.now()).toISOString();
+
+	function envelopeJson(envelope: Envelope, withRecipients: boolean) {
+		const json: Record<string, unknown> = {
+			envelopeId: envelope.envelopeId,
+			status: envelope.status,
+			emailSubject: envelope.emailSubject,
+			emailBlurb: envelope.emailBlurb,
+			createdDateTime: envelope.createdDateTime,
+			sentDateTime: envelope.sentDateTime,
+			completedDateTime: envelope.completedDateTime,
+			voidedDateTime: envelope.voidedDateTime,
+			voidedReason: envelope.voidedReason,
+			lastModifiedDateTime: envelope.lastModifiedDateTime,
+			statusChangedDateTime: envelope.statusChangedDateTime,
+			envelopeUri: `/envelopes/${envelope.envelopeId}`,
+			recipientsUri: `/envelopes/${envelope.envelopeId}/recipients`,
+			documentsUri: `/envelopes/${envelope.envelopeId}/documents`,
+		};
+		if (withRecipients) {
+			json.recipients = {
+				signers: envelope.signers.map(({ resentCount: _resent, tabs: _tabs, ...signer }) => ({ ...signer, recipientType: 'signer' })),
+				carbonCopies: [],
+				recipientCount: String(envelope.signers.length),
+				currentRoutingOrder: String(currentRoutingOrder(envelope)),
+			};
+		}
+		return json;
+	}
+
+	function currentRoutingOrder(envelope: Envelope): number {
+		const pending = envelope.signers.filter((s) => s.status !== 'completed').map((s) => Number(s.routingOrder));
+		return pending.length > 0 ? Math.min(...pending) : Math.max(...envelope.signers.map((s) => Number(s.routingOrder)));
+	}
+
+	/** Signers whose turn it is get the email (status "sent"). */
+	function route(envelope: Envelope): Signer[] {
+		const order = currentRoutingOrder(envelope);
+		const reached = envelope.signers.filter((s) => s.status === 'created' && Number(s.routingOrder) === order);
+		for (const signer of reached) signer.status = 'sent';
+		return reached;
+	}
+
+	// How to rebuild each delivery's body with another retryCount.
+	const rebuild = new Map<ConnectDelivery, (retryCount: number) => string>();
+
+	async function post(delivery: Pick<ConnectDelivery, 'event' | 'body' | 'retryCount'>, build: (retryCount: number) => string) {
+		const connect = state.connect;
+		if (!connect) return;
+		const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'DocuSign Connect' };
+		connect.hmacKeys.forEach((key, index) => {
+			headers[`X-DocuSign-Signature-${index + 1}`] = createHmac('sha256', key).update(delivery.body).digest('base64');
+		});
+		let status = 0;
+		try {
+			status = (await fetch(connect.url, { method: 'POST', headers, body: delivery.body })).status;
+		} catch {
+			status = 0;
+		}
+		const record: ConnectDelivery = { ...delivery, status, delivered: status >= 200 && status < 300, retried: false };
+		state.deliveries.push(record);
+		rebuild.set(record, build);
+	}
+
+	async function publish(event: string, envelope: Envelope, recipientId?: string) {
+		if (!state.connect) return;
+		const body = (retryCount: number, generatedDateTime: string) =>
+			JSON.stringify({
+				event,
+				apiVersion: 'v2.1',
+				uri: `/restapi/v2.1/accounts/${state.accountId}/envelopes/${envelope.envelopeId}`,
+				retryCount,
+				configurationId: 10_000_001,
+				generatedDateTime,
+				data: {
+					accountId: state.accountId,
+					userId: state.user.sub,
+					envelopeId: envelope.envelopeId,
+					...(recipientId ? { recipientId } : {}),
+					envelopeSummary: envelopeJson(envelope, true),
+				},
+			});
+		const generated = iso();
+		const build = (retryCount: number) => body(retryCount, generated);
+		await post({ event, body: build(0), retryCount: 0 }, build);
+	}
+
+	function bearer(request: IncomingMessage): { ok: true } | { ok: false; code: string; message: string } {
+		const match = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '');
+		if (!match) return { ok: false, code: 'USER_AUTHENTICATION_FAILED', message: 'One or both of Username and Password are invalid. Invalid access token' };
+		const token = state.accessTokens.get(match[1]);
+		if (!token || token.expiresAt <= state.now()) {
+			return { ok: false, code: 'AUTHORIZATION_INVALID_TOKEN', message: 'The access token provided is expired, revoked or malformed.' };
+		}
+		return { ok: true };
+	}
+
+	function issueTokens(grant: string) {
+		state.tokenGrants.push(grant);
+		const access = `eyJ0eXAi.${randomBytes(24).toString('base64url')}`;
+		const refresh = `eyJ0eXAi.${randomBytes(24).toString('base64url')}`;
+		state.accessTokens.set(access, { expiresAt: state.now() + 8 * 3600 * 1000 });
+		state.refreshTokens.add(refresh);
+		return { access_token: access, token_type: 'Bearer', refresh_token: refresh, expires_in: 28800, scope: 'signature extended' };
+	}
+
+	function oauth(request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): boolean {
+		if (request.method === 'GET' && url.pathname === '/oauth/auth') {
+			const redirectUri = url.searchParams.get('redirect_uri') ?? '';
+			if (url.searchParams.get('client_id') !== state.application.integrationKey || url.searchParams.get('response_type') !== 'code' || !redirectUri) {
+				sendJson(response, 400, { error: 'invalid_request', error_description: 'unknown client_id, or no redirect_uri / response_type=code' });
+				return true;
+			}
+			const code = randomBytes(16).toString('hex');
+			state.codes.set(code, { redirectUri });
+			const location = new URL(redirectUri);
+			location.searchParams.set('code', code);
+			const stateParam = url.searchParams.get('state');
+			if (stateParam) location.searchParams.set('state', stateParam);
+			response.writeHead(302, { location: location.toString() }).end();
+			return true;
+		}
+		if (request.method === 'POST' && url.pathname === '/oauth/token') {
+			const basic = /^Basic\s+(.+)$/i.exec(request.headers.authorization ?? '');
+			const [id, secret] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
+			if (id !== state.application.integrationKey || secret !== state.application.secretKey) {
+				sendJson(response, 400, { error: 'invalid_client' });
+				return true;
+			}
+			const form = new URLSearchParams(body.toString('utf8'));
+			const grant = form.get('grant_type');
+			if (grant === 'authorization_code') {
+				const code = state.codes.get(form.get('code') ?? '');
+				if (!code) {
+					sendJson(response, 400, { error: 'invalid_grant' });
+					return true;
+				}
+				state.codes.delete(form.get('code') ?? '');
+				sendJson(response, 200, issueTokens(grant));
+				return true;
+			}
+			if (grant === 'refresh_token') {
+				const refresh = form.get('refresh_token') ?? '';
+				if (!state.refreshTokens.has(refresh)) {
+					sendJson(response, 400, { error: 'invalid_grant' });
+					return true;
+				}
+				state.refreshTokens.delete(refresh);
+				sendJson(response, 200, issueTokens(grant));
+				return true;
+			}
+			sendJson(response, 400, { error: 'unsupported_grant_type' });
+			return true;
+		}
+		if (request.method === 'GET' && url.pathname === '/oauth/userinfo') {
+			const auth = bearer(request);
+			if (!auth.ok) {
+				sendJson(response, 401, { error: 'internal_server_error', reference_id: randomUUID() });
+				return true;
+			}
+			sendJson(response, 200, {
+				...state.user,
+				accounts: [{ account_id: state.accountId, is_default: true, account_name: 'Example Inc.', base_uri: listening.url }],
+			});
+			return true;
+		}
+		return false;
+	}
+
+	function createEnvelope(json: unknown, response: ServerResponse) {
+		if (!isObject(json)) return fail(response, 400, 'INVALID_REQUEST_BODY', 'The request body is missing or improperly formatted.');
+		const status = json.status ?? 'created';
+		if (status !== 'sent' && status !== 'created') {
+			return fail(response, 400, 'INVALID_ENVELOPE_STATUS', `Invalid envelope status "${String(status)}" for a new envelope: use "sent" or "created".`);
+		}
+		const documents = Array.isArray(json.documents) ? json.documents.filter(isObject) : [];
+		if (documents.length === 0) return fail(response, 400, 'ENVELOPE_IS_INCOMPLETE', 'The Envelope is not Complete. A Complete Envelope Requires Documents, Recipients, Tabs, and a Subject Line.');
+		const parsed: Envelope['documents'] = [];
+		for (const document of documents) {
+			const data = Buffer.from(String(document.documentBase64 ?? ''), 'base64');
+			if (!data.subarray(0, 5).equals(Buffer.from('%PDF-'))) {
+				return fail(response, 400, 'FORMAT_CONVERSION_ERROR', 'The data could not be converted.');
+			}
+			if (typeof document.documentId !== 'string' || document.documentId === '' || typeof document.name !== 'string') {
+				return fail(response, 400, 'INVALID_REQUEST_PARAMETER', 'Each document needs a documentId and a name.');
+			}
+			parsed.push({ documentId: document.documentId, name: document.name, data, pages: pageCount(data) });
+		}
+		const recipients = isObject(json.recipients) ? json.recipients : {};
+		const signers = Array.isArray(recipients.signers) ? recipients.signers.filter(isObject) : [];
+		if (status === 'sent' && signers.length === 0) {
+			return fail(response, 400, 'ENVELOPE_IS_INCOMPLETE', 'The Envelope is not Complete. A Complete Envelope Requires Documents, Recipients, Tabs, and a Subject Line.');
+		}
+		if (status === 'sent' && (typeof json.emailSubject !== 'string' || json.emailSubject.trim() === '')) {
+			return fail(response, 400, 'ENVELOPE_IS_INCOMPLETE', 'The Envelope is not Complete. A Complete Envelope Requires Documents, Recipients, Tabs, and a Subject Line.');
+		}
+		if (typeof json.emailSubject === 'string' && json.emailSubject.length > 100) {
+			return fail(response, 400, 'INVALID_EMAIL_SUBJECT', 'The email subject is longer than 100 characters.');
+		}
+		const ids = new Set<string>();
+		const created: Signer[] = [];
+		for (const signer of signers) {
+			const recipientId = String(signer.recipientId ?? '');
+			if (recipientId === '' || ids.has(recipientId)) return fail(response, 400, 'INVALID_RECIPIENT_ID', 'The recipient Id is invalid or repeated.');
+			ids.add(recipientId);
+			if (typeof signer.email !== 'string' || !EMAIL.test(signer.email)) {
+				return fail(response, 400, 'INVALID_EMAIL_ADDRESS_FOR_RECIPIENT', `The email address for the recipient is invalid. The recipient Id follows. ${recipientId}`);
+			}
+			if (typeof signer.name !== 'string' || signer.name.trim() === '') return fail(response, 400, 'RECIPIENT_NAME_REQUIRED', `A recipient name is required. The recipient Id follows. ${recipientId}`);
+			const tabs = isObject(signer.tabs) ? (signer.tabs as Record<string, unknown>) : undefined;
+			for (const [group, list] of Object.entries(tabs ?? {})) {
+				if (!Array.isArray(list)) return fail(response, 400, 'INVALID_REQUEST_BODY', `tabs.${group} must be an array.`);
+				for (const tab of list.filter(isObject)) {
+					const document = parsed.find((d) => d.documentId === tab.documentId);
+					if (!document) return fail(response, 400, 'TAB_REFERS_TO_MISSING_DOCUMENT', `The DocumentId specified in the tab element does not refer to a document in this envelope. Tab refers to DocumentId ${String(tab.documentId)} which is not present.`);
+					const page = Number(tab.pageNumber);
+					if (!Number.isInteger(page) || page < 1 || page > document.pages) {
+						return fail(response, 400, 'TAB_PAGENUMBER_IS_NOT_IN_DOCUMENT', `The pagenumber specified in the tab element is not in the document that the tab refers to. Tab on Page ${String(tab.pageNumber)} of Document ${document.documentId} for Recipient ${recipientId}`);
+					}
+				}
+			}
+			created.push({
+				recipientId,
+				recipientIdGuid: randomUUID(),
+				email: signer.email,
+				name: signer.name,
+				roleName: typeof signer.roleName === 'string' ? signer.roleName : undefined,
+				routingOrder: String(signer.routingOrder ?? '1'),
+				status: 'created',
+				tabs: tabs as Record<string, unknown[]> | undefined,
+				resentCount: 0,
+			});
+		}
+		const now = iso();
+		const envelope: Envelope = {
+			envelopeId: randomUUID(),
+			status,
+			emailSubject: typeof json.emailSubject === 'string' ? json.emailSubject : '',
+			emailBlurb: typeof json.emailBlurb === 'string' ? json.emailBlurb : undefined,
+			createdDateTime: now,
+			sentDateTime: status === 'sent' ? now : undefined,
+			lastModifiedDateTime: now,
+			statusChangedDateTime: now,
+			documents: parsed,
+			signers: created,
+		};
+		state.envelopes.set(envelope.envelopeId, envelope);
+		return envelope;
+	}
+
+	const listening = await listen(async (request, response, body) => {
+		const url = new URL(request.url ?? '/', 'http://simulator');
+		const originalEnd = response.end.bind(response);
+		response.end = ((...args: Parameters<typeof response.end>) => {
+			state.requests.push({ method: request.method ?? '', path: url.pathname, authorization: request.headers.authorization, status: response.statusCode });
+			return originalEnd(...args);
+		}) as typeof response.end;
+
+		if (url.pathname.startsWith('/__control/')) {
+			const json = parseJson(body);
+			if (request.method === 'POST' && url.pathname === '/__control/expire-tokens') {
+				for (const token of state.accessTokens.values()) token.expiresAt = 0;
+				return sendJson(response, 200, { ok: true });
+			}
+			if (request.method === 'POST' && url.pathname === '/__control/sign' && isObject(json)) {
+				const envelope = state.envelopes.get(String(json.envelopeId));
+				const signer = envelope?.signers.find((s) => s.email === json.email);
+				if (!envelope || !signer || (signer.status !== 'sent' && signer.status !== 'delivered') || !['sent', 'delivered'].includes(envelope.status)) {
+					return sendJson(response, 409, { message: 'nothing to sign for this person now' });
+				}
+				signer.status = 'completed';
+				signer.signedDateTime = iso();
+				envelope.lastModifiedDateTime = iso();
+				await publish('recipient-completed', envelope, signer.recipientId);
+				if (envelope.signers.every((s) => s.status === 'completed')) {
+					envelope.status = 'completed';
+					envelope.completedDateTime = iso();
+					envelope.statusChangedDateTime = iso();
+					await publish('envelope-completed', envelope);
+				} else {
+					for (const next of route(envelope)) await publish('recipient-sent', envelope, next.recipientId);
+				}
+				return sendJson(response, 200, { ok: true });
+			}
+			if (request.method === 'POST' && url.pathname === '/__control/retry-failed') {
+				const failed = state.deliveries.filter((d) => !d.delivered && !d.retried);
+				for (const delivery of failed) {
+					delivery.retried = true;
+					const build = rebuild.get(delivery);
+					if (build) await post({ event: delivery.event, body: build(delivery.retryCount + 1), retryCount: delivery.retryCount + 1 }, build);
+				}
+				return sendJson(response, 200, { retried: failed.length });
+			}
+			return sendJson(response, 404, { message: 'unknown control route' });
+		}
+
+		if (url.pathname.startsWith('/oauth/') && oauth(request, response, url, body)) return;
+
+		const rest = /^\/restapi\/v2\.1\/accounts\/([^/]+)(\/.*)?$/.exec(url.pathname);
+		if (!rest) return fail(response, 404, 'RESOURCE_NOT_FOUND', `No route ${request.method} ${url.pathname}`);
+		const auth = bearer(request);
+		if (!auth.ok) return fail(response, 401, auth.code, auth.message);
+		if (decodeURIComponent(rest[1]) !== state.accountId) {
+			return fail(response, 400, 'USER_LACKS_MEMBERSHIP', 'The UserID does not have a valid membership in this Account.');
+		}
+		const path = rest[2] ?? '';
+
+		if (request.method === 'GET' && path === '') {
+			return sendJson(response, 200, { accountIdGuid: state.accountId, accountName: 'Example Inc.', currentPlanId: randomUUID(), planName: 'DEVELOPER' });
+		}
+
+		if (request.method === 'POST' && path === '/envelopes') {
+			const envelope = createEnvelope(parseJson(body), response);
+			if (!envelope) return;
+			if (envelope.status === 'sent') {
+				const reached = route(envelope);
+				await publish('envelope-sent', envelope);
+				for (const signer of reached) await publish('recipient-sent', envelope, signer.recipientId);
+			}
+			return sendJson(response, 201, {
+				envelopeId: envelope.envelopeId,
+				uri: `/envelopes/${envelope.envelopeId}`,
+				statusDateTime: envelope.statusChangedDateTime,
+				status: envelope.status,
+			});
+		}
+
+		const match = /^\/envelopes\/([^/]+)(\/documents\/combined|\/recipients)?$/.exec(path);
+		if (match) {
+			const [, id, sub] = match;
+			if (!GUID.test(id)) return fail(response, 400, 'INVALID_REQUEST_PARAMETER', 'The request contained at least one invalid parameter. Invalid value specified for envelopeId.');
+			const envelope = state.envelopes.get(id);
+			if (!envelope) return fail(response, 400, 'ENVELOPE_DOES_NOT_EXIST', 'The envelope specified either does not exist or you have no rights to the envelope.');
+
+			if (request.method === 'GET' && sub === undefined) {
+				const include = (url.searchParams.get('include') ?? '').split(',');
+				return sendJson(response, 200, envelopeJson(envelope, include.includes('recipients')));
+			}
+			if (request.method === 'PUT' && sub === undefined) {
+				const json = parseJson(body);
+				if (!isObject(json)) return fail(response, 400, 'INVALID_REQUEST_BODY', 'The request body is missing or improperly formatted.');
+				if (json.status === 'voided') {
+					if (envelope.status !== 'sent' && envelope.status !== 'delivered') {
+						return fail(response, 400, 'ENVELOPE_CANNOT_VOID_INVALID_STATE', "Only envelopes in the 'Sent' or 'Delivered' states may be voided.");
+					}
+					if (typeof json.voidedReason !== 'string' || json.voidedReason.trim() === '') {
+						return fail(response, 400, 'INVALID_REQUEST_PARAMETER', 'A voidedReason is required to void an envelope.');
+					}
+					envelope.status = 'voided';
+					envelope.voidedReason = json.voidedReason;
+					envelope.voidedDateTime = iso();
+					envelope.statusChangedDateTime = iso();
+					envelope.lastModifiedDateTime = iso();
+					await publish('envelope-voided', envelope);
+				}
+				return sendJson(response, 200, { envelopeId: envelope.envelopeId });
+			}
+			if (request.method === 'GET' && sub === '/documents/combined') {
+				const certificate = url.searchParams.get('certificate') === 'true';
+				const signed = envelope.status === 'completed' ? `\n% signed by: ${envelope.signers.map((s) => s.email).join(', ')}\n` : '\n';
+				const data = Buffer.concat([
+					...envelope.documents.map((d) => d.data),
+					Buffer.from(signed),
+					Buffer.from(certificate ? '% Certificate Of Completion\n' : ''),
+				]);
+				return sendBytes(response, 200, data, { 'content-type': 'application/pdf', 'content-disposition': 'file; filename="Combined.pdf"' });
+			}
+			if (request.method === 'PUT' && sub === '/recipients') {
+				const json = parseJson(body);
+				const wanted = isObject(json) && Array.isArray(json.signers) ? json.signers.filter(isObject) : [];
+				if (wanted.length === 0) return fail(response, 400, 'INVALID_REQUEST_BODY', 'The request body is missing or improperly formatted.');
+				const resend = url.searchParams.get('resend_envelope') === 'true';
+				const results = wanted.map((one) => {
+					const signer = envelope.signers.find((s) => s.recipientId === String(one.recipientId));
+					if (!signer) return { recipientId: String(one.recipientId), errorDetails: { errorCode: 'INVALID_RECIPIENT_ID', message: 'A recipient ID was not found in the envelope.' } };
+					if (resend) {
+						if (!['sent', 'delivered'].includes(envelope.status) || !['sent', 'delivered'].includes(signer.status)) {
+							return { recipientId: signer.recipientId, errorDetails: { errorCode: 'RECIPIENT_NOT_IN_SEQUENCE', message: 'The recipient cannot be resent the envelope in its current state.' } };
+						}
+						signer.resentCount++;
+					}
+					return { recipientId: signer.recipientId, recipientIdGuid: signer.recipientIdGuid, errorDetails: { errorCode: 'SUCCESS', message: '' } };
+				});
+				if (resend) {
+					for (const result of results) if (result.errorDetails.errorCode === 'SUCCESS') await publish('recipient-resent', envelope, result.recipientId);
+				}
+				return sendJson(response, 200, { recipientUpdateResults: results });
+			}
+		}
+		return fail(response, 404, 'RESOURCE_NOT_FOUND', `No route ${request.method} ${url.pathname}`);
+	});
+
+	return {
+		url: listening.url,
+		/** What the credential's "Account Base URI" holds. */
+		baseUri: listening.url,
+		state,
+		async control(path: string, body: unknown = {}) {
+			const answer = await fetch(`${listening.url}/__control/${path}`, { method: 'POST', body: JSON.stringify(body) });
+			if (!answer.ok) throw new Error(`control ${path}: ${answer.status} ${await answer.text()}`);
+			return (await answer.json()) as unknown;
+		},
+		close: listening.close,
+	};
+}
+
+export type DocuSignSimulator = Awaited<ReturnType<typeof startDocuSignSimulator>>;

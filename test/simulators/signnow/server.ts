@@ -1,0 +1,750 @@
+/**
+ * A local SignNow: the REST endpoints the E-Signature node, the trigger and the relay use,
+ * answering as SignNow's API reference and official SDKs describe (paths, form/JSON/multipart
+ * bodies, Basic client auth on the token endpoint, Bearer everywhere else, `{errors:[{code,
+ * message}]}` error bodies), and refusing what SignNow refuses.
+ *
+ * Control routes under `/__sim/` (no auth) drive what a human would do in SignNow's web app:
+ * sign or decline as a signer (which fires the signed callbacks), approve an OAuth consent,
+ * expire tokens, and inject 429s.
+ */
+import { createHmac } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+import { contractPdf, pdfPageCount, signedPdf } from '../../helpers/pdf';
+import {
+	deliver,
+	isObject,
+	listen,
+	parseJson,
+	parseMultipart,
+	sendBytes,
+	sendJson,
+	type Listening,
+} from '../shared/http';
+import {
+	hexId,
+	SignNowState,
+	type SimDocument,
+	type SimField,
+	type SimRole,
+	type SimSubscription,
+	type SimToken,
+	type SimUser,
+} from './state';
+
+/** Event names SignNow's event-subscription API accepts (document- and user-level). */
+export const SIGNNOW_SIM_EVENTS = [
+	'document.complete',
+	'document.open',
+	'document.update',
+	'document.delete',
+	'document.fieldinvite.create',
+	'document.fieldinvite.signed',
+	'document.fieldinvite.decline',
+	'document.fieldinvite.expired',
+	'document.fieldinvite.reassign',
+	'document.freeform.create',
+	'document.freeform.signed',
+	'document.freeform.decline',
+].flatMap((event) => [event, `user.${event}`]);
+
+const UPLOAD_EXTENSIONS = new Set(['pdf', 'doc', 'docx', 'odt', 'rtf', 'xls', 'xlsx', 'ppt', 'pptx', 'png', 'jpg', 'jpeg', 'gif', 'bmp']);
+
+const FIELD_TYPES = new Set(['signature', 'initials', 'text', 'checkbox', 'enumeration', 'radiobutton', 'attachment']);
+
+export interface SignNowSimulatorOptions {
+	/** Seconds an access token lives (SignNow: 2592000, 30 days). */
+	tokenLifetimeSeconds?: number;
+	/** `hex` (the default, as SignNow's integrations verify) or `base64` of the HMAC digest. */
+	signatureEncoding?: 'hex' | 'base64';
+}
+
+export interface SignNowSimulator {
+	url: string;
+	state: SignNowState;
+	application: { clientId: string; clientSecret: string };
+	user: { id: string; email: string; password: string };
+	/** An API key of `user`, as generated in SignNow's API dashboard. */
+	apiKey: string;
+	close(): Promise<void>;
+}
+
+class SignNowError extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: number,
+		message: string,
+		readonly headers: Record<string, string> = {},
+	) {
+		super(message);
+	}
+}
+
+function fail(status: number, code: number, message: string): never {
+	throw new SignNowError(status, code, message);
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Authentication                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+function basicClient(state: SignNowState, request: IncomingMessage): string {
+	const header = request.headers.authorization ?? '';
+	const match = /^Basic\s+(.+)$/i.exec(header);
+	if (!match) fail(401, 65536, 'invalid_client');
+	const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+	const separator = decoded.indexOf(':');
+	const clientId = decoded.slice(0, separator);
+	const app = state.applications.get(clientId);
+	if (separator < 0 || !app || app.clientSecret !== decoded.slice(separator + 1)) fail(401, 65536, 'invalid_client');
+	return clientId;
+}
+
+function bearer(state: SignNowState, request: IncomingMessage): { token: SimToken; user: SimUser } {
+	const header = request.headers.authorization ?? '';
+	const match = /^Bearer\s+(\S+)$/i.exec(header);
+	if (!match) fail(401, 1537, 'invalid_token');
+	const token = state.tokens.get(match[1]);
+	if (!token || token.revoked) fail(401, 1537, 'invalid_token');
+	if (token.expiresAt <= Date.now()) fail(401, 1537, 'invalid_token');
+	const user = state.users.get(token.userId);
+	if (!user) fail(401, 1537, 'invalid_token');
+	return { token, user };
+}
+
+function tokenAnswer(state: SignNowState, token: SimToken) {
+	return {
+		expires_in: state.tokenLifetimeSeconds,
+		token_type: 'bearer',
+		access_token: token.accessToken,
+		refresh_token: token.refreshToken,
+		scope: '*',
+		last_login: now(),
+	};
+}
+
+function handleToken(state: SignNowState, request: IncomingMessage, body: Buffer) {
+	const clientId = basicClient(state, request);
+	if (!/application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? '')) {
+		fail(400, 65535, 'Content-Type must be application/x-www-form-urlencoded');
+	}
+	const form = new URLSearchParams(body.toString('utf8'));
+	const grant = form.get('grant_type') ?? '';
+	state.tokenGrants.push(grant);
+	if (grant === 'password') {
+		const user = state.userByEmail(form.get('username') ?? '');
+		if (!user || user.password !== form.get('password')) fail(401, 65538, 'invalid_grant: wrong username or password');
+		return tokenAnswer(state, state.issueToken(user.id, clientId));
+	}
+	if (grant === 'authorization_code') {
+		const code = form.get('code') ?? '';
+		const entry = state.authorizationCodes.get(code);
+		if (!entry || entry.clientId !== clientId) fail(401, 65538, 'invalid_grant: unknown or used authorization code');
+		state.authorizationCodes.delete(code);
+		return tokenAnswer(state, state.issueToken(entry.userId, clientId));
+	}
+	if (grant === 'refresh_token') {
+		const refresh = form.get('refresh_token') ?? '';
+		const old = [...state.tokens.values()].find((token) => token.refreshToken === refresh && !token.revoked);
+		if (!old || old.clientId !== clientId) fail(401, 65538, 'invalid_grant: unknown refresh token');
+		old.revoked = true;
+		return tokenAnswer(state, state.issueToken(old.userId, clientId));
+	}
+	fail(400, 65537, `unsupported_grant_type: ${grant || '(none)'}`);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Documents                                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+function ownedDocument(state: SignNowState, user: SimUser, id: string): SimDocument {
+	const document = state.documents.get(id);
+	if (!document || document.ownerId !== user.id) fail(404, 65582, 'Document not found');
+	return document;
+}
+
+function documentJson(state: SignNowState, document: SimDocument) {
+	const owner = state.users.get(document.ownerId);
+	return {
+		id: document.id,
+		user_id: document.ownerId,
+		document_name: document.name,
+		page_count: String(document.pageCount),
+		created: String(document.created),
+		updated: String(document.updated),
+		original_filename: document.originalFileName,
+		owner: owner?.email,
+		origin_document_id: null,
+		roles: document.roles.map((role) => ({ ...role })),
+		fields: document.fields.map((field) => ({
+			id: field.id,
+			type: field.type,
+			role_id: field.role_id,
+			role: field.role,
+			originator: owner?.email,
+			fulfiller: null,
+			json_attributes: {
+				page_number: field.page_number,
+				x: field.x,
+				y: field.y,
+				width: field.width,
+				height: field.height,
+				required: field.required,
+				label: field.label,
+				name: field.name,
+				validator_id: field.validator_id,
+			},
+			element_id: null,
+		})),
+		field_invites: document.fieldInvites.map((invite) => ({
+			id: invite.id,
+			status: invite.status,
+			email: invite.email,
+			role: invite.role,
+			role_id: invite.role_id,
+			created: String(invite.created),
+			updated: String(invite.updated),
+			expiration_time: String(invite.expiration_time),
+			reminder: String(invite.reminder),
+		})),
+		requests: document.requests.map((request) => ({ ...request })),
+		signatures: document.signatures.map((signature, index) => ({ id: `sig${index}`, email: signature.email })),
+	};
+}
+
+/** Our PDFs' text tags, SignNow's simple syntax: {{t:s;r:y;o:"Signer 1";}} (t: s|i|t|c|d). */
+function extractTags(pdf: Buffer, pageCount: number): Array<Omit<SimField, 'id' | 'role_id'>> {
+	const text = pdf.toString('latin1');
+	const fields: Array<Omit<SimField, 'id' | 'role_id'>> = [];
+	const types: Record<string, string> = { s: 'signature', i: 'initials', t: 'text', c: 'checkbox', d: 'text' };
+	const tag = /\{\{([^}]*)\}\}/g;
+	let match: RegExpExecArray | null;
+	let index = 0;
+	while ((match = tag.exec(text)) !== null) {
+		const attributes = Object.fromEntries(
+			match[1]
+				.split(';')
+				.map((pair) => pair.split(':'))
+				.filter((pair) => pair.length >= 2)
+				.map(([key, ...rest]) => [key.trim(), rest.join(':').trim().replace(/^"|"$/g, '')]),
+		);
+		const type = types[attributes.t];
+		if (!type || !attributes.o) continue;
+		fields.push({
+			type,
+			role: attributes.o,
+			page_number: Math.min(Number(attributes.p ?? 0) || 0, pageCount - 1),
+			x: 72,
+			y: 700 - 40 * index++,
+			width: Number(attributes.w ?? 150),
+			height: Number(attributes.h ?? 30),
+			required: attributes.r !== 'n',
+			label: attributes.l,
+			validator_id: attributes.t === 'd' ? '13435fa6c2a17f83177fcbb5c4a9376ce85befeb' : undefined,
+		});
+	}
+	return fields;
+}
+
+function handleUpload(state: SignNowState, user: SimUser, request: IncomingMessage, body: Buffer, extract: boolean) {
+	const parts = parseMultipart(request.headers['content-type'], body);
+	if (!parts) fail(400, 65535, 'Request must be multipart/form-data');
+	const file = parts.find((part) => part.name === 'file' && part.fileName !== undefined);
+	if (!file || file.data.length === 0) fail(400, 65535, 'The file field is required');
+	// SignNow takes PDFs, office documents and images; a file claiming to be a PDF must be one.
+	const extension = /\.([a-z0-9]+)$/i.exec(file.fileName ?? '')?.[1]?.toLowerCase() ?? '';
+	if (!UPLOAD_EXTENSIONS.has(extension)) fail(400, 65535, `Invalid file type ".${extension}"`);
+	if (extension === 'pdf' && !file.data.subarray(0, 5).equals(Buffer.from('%PDF-'))) fail(400, 65535, 'The file is not a valid PDF');
+	const pageCount = extension === 'pdf' ? (pdfPageCount(file.data) ?? 1) : 1;
+	const name = parts.find((part) => part.name === 'name')?.data.toString('utf8') || (file.fileName ?? 'document').replace(/\.[^.]+$/, '');
+	const document: SimDocument = {
+		id: hexId(),
+		ownerId: user.id,
+		name,
+		originalFileName: file.fileName ?? 'document.pdf',
+		pageCount,
+		original: Buffer.from(file.data),
+		created: now(),
+		updated: now(),
+		fields: [],
+		roles: [],
+		fieldInvites: [],
+		requests: [],
+		signatures: [],
+	};
+	if (extract) setFields(document, extractTags(file.data, pageCount));
+	state.documents.set(document.id, document);
+	return { id: document.id };
+}
+
+/** Replaces the fields; roles follow the fields, keeping the id of a role name already known. */
+function setFields(document: SimDocument, fields: Array<Omit<SimField, 'id' | 'role_id'>>) {
+	const roles: SimRole[] = [];
+	for (const field of fields) {
+		if (roles.some((role) => role.name === field.role)) continue;
+		const existing = document.roles.find((role) => role.name === field.role);
+		roles.push({ unique_id: existing?.unique_id ?? hexId(), signing_order: String(roles.length + 1), name: field.role });
+	}
+	document.roles = roles;
+	document.fields = fields.map((field) => ({
+		...field,
+		id: hexId(),
+		role_id: roles.find((role) => role.name === field.role)!.unique_id,
+	}));
+	document.updated = now();
+}
+
+function handlePutDocument(document: SimDocument, body: Buffer) {
+	const payload = parseJson(body);
+	if (!isObject(payload)) fail(400, 65535, 'Request body must be JSON');
+	if (document.fieldInvites.some((invite) => invite.status === 'pending') || document.signatures.length > 0) {
+		fail(400, 65639, 'Document is locked: it has a pending invite or is signed');
+	}
+	if (payload.fields === undefined) return { id: document.id };
+	if (!Array.isArray(payload.fields)) fail(400, 65535, 'fields must be an array');
+	const fields = payload.fields.map((raw, index): Omit<SimField, 'id' | 'role_id'> => {
+		if (!isObject(raw)) fail(400, 65535, `fields[${index}] must be an object`);
+		for (const key of ['x', 'y', 'width', 'height', 'page_number'] as const) {
+			if (typeof raw[key] !== 'number' || !Number.isFinite(raw[key])) fail(400, 65535, `fields[${index}].${key} is required and must be a number`);
+		}
+		if (typeof raw.type !== 'string' || !FIELD_TYPES.has(raw.type)) fail(400, 65535, `fields[${index}].type "${String(raw.type)}" is not a valid field type`);
+		if (typeof raw.role !== 'string' || raw.role.trim() === '') fail(400, 65535, `fields[${index}].role is required`);
+		if (typeof raw.required !== 'boolean') fail(400, 65535, `fields[${index}].required is required and must be a boolean`);
+		const page = raw.page_number as number;
+		if (!Number.isInteger(page) || page < 0 || page >= document.pageCount) {
+			fail(400, 65535, `fields[${index}].page_number ${page} does not exist: the document has ${document.pageCount} page(s), numbered from 0`);
+		}
+		if ((raw.x as number) < 0 || (raw.y as number) < 0 || (raw.width as number) <= 0 || (raw.height as number) <= 0) {
+			fail(400, 65535, `fields[${index}] has an invalid position or size`);
+		}
+		return {
+			type: raw.type,
+			role: raw.role,
+			page_number: page,
+			x: raw.x as number,
+			y: raw.y as number,
+			width: raw.width as number,
+			height: raw.height as number,
+			required: raw.required,
+			label: typeof raw.label === 'string' ? raw.label : undefined,
+			name: typeof raw.name === 'string' ? raw.name : undefined,
+			validator_id: typeof raw.validator_id === 'string' ? raw.validator_id : undefined,
+		};
+	});
+	setFields(document, fields);
+	return { id: document.id };
+}
+
+function renderDownload(state: SignNowState, document: SimDocument, withHistory: boolean): Buffer {
+	const owner = state.users.get(document.ownerId)?.email ?? 'owner';
+	const history = withHistory
+		? [
+				{ event: 'uploaded', email: owner, at: new Date(document.created * 1000).toISOString() },
+				...document.signatures.map((signature) => ({ event: 'signed', email: signature.email, at: signature.signedAt })),
+			]
+		: undefined;
+	if (document.signatures.length === 0) {
+		// Not signed: the collapsed current state is the original (plus history when asked).
+		return history ? signedPdf(document.name, document.pageCount, [], history) : document.original;
+	}
+	return signedPdf(document.name, document.pageCount, document.signatures, history);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Invites                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+async function handleInvite(state: SignNowState, user: SimUser, document: SimDocument, body: Buffer, emit: Emit) {
+	const payload = parseJson(body);
+	if (!isObject(payload)) fail(400, 65535, 'Request body must be JSON');
+	if (typeof payload.from !== 'string' || payload.from.toLowerCase() !== user.email.toLowerCase()) {
+		fail(400, 65535, '"from" must be the email address of the document owner');
+	}
+	if (typeof payload.to === 'string') {
+		// Free-form invite: the signer places their own signature; only for documents without fields.
+		if (!EMAIL.test(payload.to)) fail(400, 65535, `"${payload.to}" is not a valid email address`);
+		if (document.fields.length > 0) fail(400, 65535, 'This document has fields: send a role-based invite');
+		if (payload.to.toLowerCase() === user.email.toLowerCase()) fail(400, 65535, 'You cannot invite yourself');
+		const request = {
+			id: hexId(),
+			signer_email: payload.to,
+			originator_email: user.email,
+			signature_id: null,
+			canceled: null,
+			created: now(),
+			updated: now(),
+		};
+		document.requests.push(request);
+		document.updated = now();
+		await emit(document, 'document.freeform.create', { invite_id: request.id, signer_email: request.signer_email });
+		return { result: 'success', id: request.id, callback_url: 'none' };
+	}
+	if (!Array.isArray(payload.to) || payload.to.length === 0) fail(400, 65535, '"to" is required');
+	if (document.fields.length === 0) fail(400, 65535, 'The document has no fields: add fields or send a free-form invite');
+	if (document.fieldInvites.some((invite) => invite.status === 'pending')) fail(400, 65535, 'The document already has a pending invite');
+	const invites = payload.to.map((raw, index) => {
+		if (!isObject(raw)) fail(400, 65535, `to[${index}] must be an object`);
+		if (typeof raw.email !== 'string' || !EMAIL.test(raw.email)) fail(400, 65535, `to[${index}].email is not a valid email address`);
+		const role = document.roles.find((candidate) => candidate.unique_id === raw.role_id);
+		if (!role) fail(400, 65535, `to[${index}].role_id "${String(raw.role_id)}" is not a role of this document`);
+		if (typeof raw.role === 'string' && raw.role !== role.name) fail(400, 65535, `to[${index}].role does not match role_id`);
+		if (typeof raw.order !== 'number' || !Number.isInteger(raw.order) || raw.order < 1) fail(400, 65535, `to[${index}].order must be a positive integer`);
+		const expirationDays = raw.expiration_days === undefined ? 30 : Number(raw.expiration_days);
+		if (!Number.isInteger(expirationDays) || expirationDays < 1 || expirationDays > 180) fail(400, 65535, `to[${index}].expiration_days must be 1–180`);
+		return {
+			id: hexId(),
+			status: 'pending' as const,
+			email: raw.email,
+			role: role.name,
+			role_id: role.unique_id,
+			order: raw.order,
+			created: now(),
+			updated: now(),
+			expiration_time: now() + expirationDays * 86400,
+			reminder: Number(raw.reminder ?? 0),
+		};
+	});
+	const invitedRoles = new Set(invites.map((invite) => invite.role_id));
+	const missing = document.roles.filter((role) => !invitedRoles.has(role.unique_id));
+	if (missing.length > 0) fail(400, 65535, `Every role needs a signer; missing: ${missing.map((role) => role.name).join(', ')}`);
+	document.fieldInvites = invites;
+	document.updated = now();
+	for (const invite of invites) {
+		await emit(document, 'document.fieldinvite.create', { invite_id: invite.id, signer_email: invite.email, role: invite.role });
+	}
+	return { status: 'success' };
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Event subscriptions and callbacks                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+function subscriptionJson(subscription: SimSubscription, state: SignNowState) {
+	return {
+		id: subscription.id,
+		event: subscription.event,
+		entity_id: subscription.entity_id,
+		entity_unique_id: subscription.entity_id,
+		action: subscription.action,
+		application_name: state.applications.get(subscription.clientId ?? '')?.name ?? 'API key',
+		json_attributes: {
+			use_tls12: subscription.attributes.use_tls_12 ?? false,
+			docid_queryparam: subscription.attributes.docid_queryparam ?? false,
+			callback_url: subscription.attributes.callback,
+			delete_access_token: subscription.attributes.delete_access_token ?? false,
+			include_metadata: subscription.attributes.include_metadata ?? false,
+			integration_id: subscription.attributes.integration_id ?? null,
+			headers: subscription.attributes.headers ?? null,
+		},
+		created: subscription.created,
+	};
+}
+
+function handleCreateSubscription(state: SignNowState, auth: { token: SimToken; user: SimUser }, body: Buffer) {
+	const payload = parseJson(body);
+	if (!isObject(payload)) fail(400, 65535, 'Request body must be JSON');
+	const event = payload.event;
+	if (typeof event !== 'string' || !SIGNNOW_SIM_EVENTS.includes(event)) fail(400, 65535, `"${String(event)}" is not a supported event`);
+	if (payload.action !== 'callback') fail(400, 65535, 'action must be "callback"');
+	const entityId = String(payload.entity_id ?? '');
+	if (event.startsWith('user.')) {
+		if (entityId !== auth.user.id) fail(400, 65535, 'entity_id must be the id of the current user for user events');
+	} else {
+		ownedDocument(state, auth.user, entityId);
+	}
+	const attributes = payload.attributes;
+	if (!isObject(attributes) || typeof attributes.callback !== 'string' || !/^https?:\/\/\S+$/.test(attributes.callback)) {
+		fail(400, 65535, 'attributes.callback must be a URL');
+	}
+	const secretKey =
+		typeof payload.secret_key === 'string' ? payload.secret_key : typeof attributes.secret_key === 'string' ? attributes.secret_key : undefined;
+	const subscription: SimSubscription = {
+		id: hexId(),
+		event,
+		entity_id: entityId,
+		ownerId: auth.user.id,
+		clientId: auth.token.clientId,
+		action: 'callback',
+		secretKey,
+		attributes: {
+			callback: attributes.callback,
+			use_tls_12: attributes.use_tls_12 === true,
+			docid_queryparam: attributes.docid_queryparam === true,
+			delete_access_token: attributes.delete_access_token === true,
+			include_metadata: attributes.include_metadata === true,
+			integration_id: typeof attributes.integration_id === 'string' ? attributes.integration_id : undefined,
+			headers: isObject(attributes.headers) ? (attributes.headers as Record<string, string>) : undefined,
+		},
+		creatorToken: auth.token.accessToken,
+		created: now(),
+	};
+	state.subscriptions.set(subscription.id, subscription);
+	return {};
+}
+
+type Emit = (document: SimDocument, event: string, content: Record<string, unknown>) => Promise<void>;
+
+function makeEmitter(state: SignNowState, encoding: 'hex' | 'base64'): Emit {
+	return async (document, event, extra) => {
+		const targets = [...state.subscriptions.values()].filter(
+			(subscription) =>
+				(subscription.event === event && subscription.entity_id === document.id) ||
+				(subscription.event === `user.${event}` && subscription.entity_id === document.ownerId),
+		);
+		for (const subscription of targets) {
+			const meta: Record<string, unknown> = {
+				timestamp: now(),
+				event: subscription.event,
+				environment: state.environment,
+				initiator_id: document.ownerId,
+				callback_url: subscription.attributes.callback,
+			};
+			if (!subscription.attributes.delete_access_token) meta.access_token = subscription.creatorToken;
+			const content = { document_id: document.id, document_name: document.name, user_id: document.ownerId, ...extra };
+			const rawBody = JSON.stringify({ meta, content });
+			const headers: Record<string, string> = { 'content-type': 'application/json', ...(subscription.attributes.headers ?? {}) };
+			if (subscription.secretKey) {
+				headers['x-signnow-signature'] = createHmac('sha256', subscription.secretKey).update(rawBody).digest(encoding);
+			}
+			const url = subscription.attributes.docid_queryparam
+				? `${subscription.attributes.callback}${subscription.attributes.callback.includes('?') ? '&' : '?'}document_id=${document.id}`
+				: subscription.attributes.callback;
+			try {
+				const answer = await deliver(url, rawBody, headers);
+				state.deliveries.push({ subscriptionId: subscription.id, url, event: subscription.event, rawBody, headers, status: answer.status });
+			} catch (error) {
+				state.deliveries.push({ subscriptionId: subscription.id, url, event: subscription.event, rawBody, headers, status: 0, error: String(error) });
+			}
+		}
+	};
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Control: what people do in SignNow's web app                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Signs as `email` (or as every pending signer); completes the document when nobody is left. */
+async function simulateSign(state: SignNowState, emit: Emit, payload: Record<string, unknown>) {
+	const document = state.documents.get(String(payload.documentId ?? ''));
+	if (!document) fail(404, 65582, 'Document not found');
+	const email = typeof payload.email === 'string' ? payload.email.toLowerCase() : undefined;
+	const decline = payload.decline === true;
+	const signedAt = new Date(Date.UTC(2026, 0, 1, 12, 0, document.signatures.length)).toISOString();
+	const pendingInvites = document.fieldInvites.filter((invite) => invite.status === 'pending' && (!email || invite.email.toLowerCase() === email));
+	const pendingRequests = document.requests.filter((request) => !request.canceled && !request.signature_id && (!email || request.signer_email.toLowerCase() === email));
+	if (pendingInvites.length === 0 && pendingRequests.length === 0) fail(400, 65535, 'No pending invite for this signer');
+	for (const invite of pendingInvites) {
+		invite.status = decline ? 'declined' : 'fulfilled';
+		invite.updated = now();
+		if (!decline) document.signatures.push({ email: invite.email, signedAt });
+		await emit(document, decline ? 'document.fieldinvite.decline' : 'document.fieldinvite.signed', { invite_id: invite.id, signer_email: invite.email, role: invite.role });
+	}
+	for (const request of pendingRequests) {
+		if (decline) {
+			request.canceled = true;
+		} else {
+			request.signature_id = hexId();
+			document.signatures.push({ email: request.signer_email, signedAt });
+		}
+		request.updated = now();
+		await emit(document, decline ? 'document.freeform.decline' : 'document.freeform.signed', { invite_id: request.id, signer_email: request.signer_email });
+	}
+	const invitesDone = document.fieldInvites.length > 0 && document.fieldInvites.every((invite) => invite.status === 'fulfilled');
+	const requestsDone = document.fieldInvites.length === 0 && document.requests.some((r) => r.signature_id) && document.requests.every((r) => r.canceled || r.signature_id);
+	if (!decline && (invitesDone || requestsDone) && document.completedAt === undefined) {
+		document.completedAt = now();
+		document.updated = now();
+		await emit(document, 'document.complete', {});
+	}
+	return { document_id: document.id, signed: document.signatures.length, completed: document.completedAt !== undefined };
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Routing                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+async function route(
+	state: SignNowState,
+	emit: Emit,
+	request: IncomingMessage,
+	response: ServerResponse,
+	body: Buffer,
+): Promise<void> {
+	const url = new URL(request.url ?? '/', 'http://simulator');
+	const path = url.pathname.replace(/\/+$/, '') || '/';
+	const method = request.method ?? 'GET';
+	const segments = path.split('/').filter(Boolean);
+
+	// ---- control routes
+	if (segments[0] === '__sim') {
+		const payload = (parseJson(body) ?? {}) as Record<string, unknown>;
+		if (method === 'POST' && segments[1] === 'sign') return sendJson(response, 200, await simulateSign(state, emit, payload));
+		if (method === 'POST' && segments[1] === 'expire-tokens') return sendJson(response, 200, { expired: state.expireAccessTokens() });
+		if (method === 'POST' && segments[1] === 'rate-limit') {
+			state.faults.rateLimitNext = Number(payload.count ?? 1);
+			state.faults.retryAfterSeconds = Number(payload.retryAfter ?? 1);
+			return sendJson(response, 200, { ...state.faults });
+		}
+		if (method === 'GET' && segments[1] === 'state') {
+			return sendJson(response, 200, {
+				documents: [...state.documents.values()].map((document) => documentJson(state, document)),
+				subscriptions: [...state.subscriptions.values()].map((subscription) => subscriptionJson(subscription, state)),
+				deliveries: state.deliveries,
+				tokenGrants: state.tokenGrants,
+			});
+		}
+		return sendJson(response, 404, { error: 'unknown control route' });
+	}
+
+	// The consent page of app.signnow.com/authorize: approves at once as the default user.
+	if (method === 'GET' && path === '/authorize') {
+		const clientId = url.searchParams.get('client_id') ?? '';
+		const redirectUri = url.searchParams.get('redirect_uri') ?? '';
+		if (!state.applications.has(clientId)) return sendJson(response, 400, { errors: [{ code: 65536, message: 'invalid_client' }] });
+		if (url.searchParams.get('response_type') !== 'code') return sendJson(response, 400, { errors: [{ code: 65537, message: 'unsupported_response_type' }] });
+		const code = hexId(16);
+		const user = [...state.users.values()][0];
+		state.authorizationCodes.set(code, { userId: user.id, clientId, redirectUri });
+		const target = new URL(redirectUri);
+		target.searchParams.set('code', code);
+		const stateParam = url.searchParams.get('state');
+		if (stateParam) target.searchParams.set('state', stateParam);
+		response.writeHead(302, { location: target.toString() });
+		response.end();
+		return;
+	}
+
+	if (method === 'POST' && path === '/oauth2/token') return sendJson(response, 200, handleToken(state, request, body));
+
+	// Rate limiting applies to API calls, after authentication is known to be well-formed.
+	if (state.faults.rateLimitNext > 0) {
+		state.faults.rateLimitNext--;
+		state.faults.rateLimited++;
+		throw new SignNowError(429, 65600, 'Too Many Requests: rate limit exceeded', {
+			'retry-after': String(state.faults.retryAfterSeconds),
+		});
+	}
+
+	// Listing through the legacy path authenticates with the application's Basic credentials.
+	if (method === 'GET' && path === '/api/v2/events') {
+		const clientId = basicClient(state, request);
+		const data = [...state.subscriptions.values()].filter((s) => s.clientId === clientId).map((s) => subscriptionJson(s, state));
+		return sendJson(response, 200, { data });
+	}
+
+	const auth = bearer(state, request);
+	const { user } = auth;
+
+	if (method === 'GET' && path === '/user') {
+		return sendJson(response, 200, {
+			id: user.id,
+			first_name: user.firstName,
+			last_name: user.lastName,
+			active: '1',
+			verified: '1',
+			primary_email: user.email,
+			emails: [user.email],
+			created: '1700000000',
+		});
+	}
+	if (method === 'POST' && path === '/document') return sendJson(response, 200, handleUpload(state, user, request, body, false));
+	if (method === 'POST' && path === '/document/fieldextract') return sendJson(response, 200, handleUpload(state, user, request, body, true));
+
+	if (segments[0] === 'document' && segments.length >= 2) {
+		const document = ownedDocument(state, user, segments[1]);
+		if (segments.length === 2) {
+			if (method === 'GET') return sendJson(response, 200, documentJson(state, document));
+			if (method === 'PUT') return sendJson(response, 200, handlePutDocument(document, body));
+			if (method === 'DELETE') {
+				if (document.fieldInvites.some((invite) => invite.status === 'pending')) fail(400, 65535, 'Cancel the pending invite before deleting the document');
+				state.documents.delete(document.id);
+				await emit(document, 'document.delete', {});
+				return sendJson(response, 200, { status: 'success' });
+			}
+		}
+		if (segments[2] === 'download' && method === 'GET') {
+			const type = url.searchParams.get('type');
+			if (type !== null && type !== 'collapsed' && type !== 'zip') fail(400, 65535, `type "${type}" is not supported`);
+			const bytes = renderDownload(state, document, url.searchParams.get('with_history') === '1');
+			return sendBytes(response, 200, bytes, {
+				'content-type': 'application/pdf',
+				'content-disposition': `attachment; filename="${document.name}.pdf"`,
+			});
+		}
+		if (segments[2] === 'invite' && method === 'POST') return sendJson(response, 200, await handleInvite(state, user, document, body, emit));
+		if (segments[2] === 'fieldinvitecancel' && method === 'PUT') {
+			const pending = document.fieldInvites.filter((invite) => invite.status === 'pending');
+			if (pending.length === 0) fail(400, 65535, 'The document has no pending field invite');
+			document.fieldInvites = document.fieldInvites.filter((invite) => invite.status !== 'pending');
+			document.updated = now();
+			return sendJson(response, 200, { status: 'success' });
+		}
+	}
+
+	if (segments[0] === 'invite' && segments.length === 3 && segments[2] === 'cancel' && method === 'PUT') {
+		for (const document of state.documents.values()) {
+			if (document.ownerId !== user.id) continue;
+			const invite = document.requests.find((candidate) => candidate.id === segments[1]);
+			if (!invite) continue;
+			if (invite.canceled || invite.signature_id) fail(400, 65535, 'The invite is not pending');
+			invite.canceled = true;
+			invite.updated = now();
+			return sendJson(response, 200, { id: invite.id, status: 'success' });
+		}
+		fail(404, 65582, 'Invite not found');
+	}
+
+	if (method === 'POST' && path === '/api/v2/events') return sendJson(response, 200, handleCreateSubscription(state, auth, body));
+	if (segments[0] === 'v2' && segments[1] === 'event-subscriptions') {
+		if (method === 'GET' && segments.length === 2) {
+			const data = [...state.subscriptions.values()].filter((s) => s.ownerId === user.id).map((s) => subscriptionJson(s, state));
+			return sendJson(response, 200, { data });
+		}
+		if (method === 'DELETE' && segments.length === 3) {
+			const subscription = state.subscriptions.get(segments[2]);
+			if (!subscription || subscription.ownerId !== user.id) fail(404, 65582, 'Event subscription not found');
+			state.subscriptions.delete(subscription.id);
+			response.writeHead(204);
+			response.end();
+			return;
+		}
+	}
+
+	sendJson(response, 404, { 404: `Unable to find a route to match the URI: ${path}` });
+}
+
+export async function startSignNowSimulator(options: SignNowSimulatorOptions = {}): Promise<SignNowSimulator> {
+	const state = new SignNowState(options.tokenLifetimeSeconds ?? 2_592_000, 'https://api-eval.signnow.com/');
+	const application = { clientId: hexId(16), clientSecret: hexId(16), name: 'n8n test app' };
+	state.applications.set(application.clientId, application);
+	const user: SimUser = { id: hexId(), email: 'owner@example.com', password: 'correct horse battery staple', firstName: 'Olive', lastName: 'Owner' };
+	state.users.set(user.id, user);
+	const apiKey = state.addApiKey(user.id);
+	const emit = makeEmitter(state, options.signatureEncoding ?? 'hex');
+	const server: Listening = await listen(async (request, response, body) => {
+		const path = new URL(request.url ?? '/', 'http://simulator').pathname;
+		try {
+			await route(state, emit, request, response, body);
+		} catch (error) {
+			if (!(error instanceof SignNowError)) throw error;
+			sendJson(response, error.status, { errors: [{ code: error.code, message: error.message }] }, error.headers);
+		}
+		state.requests.push({ method: request.method ?? 'GET', path, authorization: request.headers.authorization, status: response.statusCode });
+	});
+	return {
+		url: server.url,
+		state,
+		application: { clientId: application.clientId, clientSecret: application.clientSecret },
+		user: { id: user.id, email: user.email, password: user.password },
+		apiKey,
+		close: () => server.close(),
+	};
+}
+
+/** The PDF a test uploads: a real, multi-page contract. */
+export { contractPdf };
