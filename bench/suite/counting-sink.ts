@@ -9,30 +9,29 @@ export class CountingSink {
 	count = 0;
 	first = 0;
 	last = 0;
-	private constructor(
-		private readonly server: Server,
-		readonly port: number,
-	) {}
+	port = 0;
+	private readonly server: Server;
 
-	static async start(): Promise<CountingSink> {
-		let sink: CountingSink | undefined;
-		const server = createServer((req, res) => {
+	private constructor() {
+		this.server = createServer((req, res) => {
 			req.resume();
 			req.on('end', () => {
-				if (sink) {
-					const now = Date.now();
-					if (sink.count === 0) sink.first = now;
-					sink.count++;
-					sink.last = now;
-				}
+				const now = Date.now();
+				if (this.count === 0) this.first = now;
+				this.count++;
+				this.last = now;
 				res.writeHead(200, { 'content-type': 'application/json' });
 				res.end('{"ok":true}');
 			});
 		});
-		server.keepAliveTimeout = 30_000;
-		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-		const address = server.address();
-		sink = new CountingSink(server, typeof address === 'object' && address ? address.port : 0);
+		this.server.keepAliveTimeout = 30_000;
+	}
+
+	static async start(): Promise<CountingSink> {
+		const sink = new CountingSink();
+		await new Promise<void>((resolve) => sink.server.listen(0, '127.0.0.1', () => resolve()));
+		const address = sink.server.address();
+		sink.port = typeof address === 'object' && address ? address.port : 0;
 		return sink;
 	}
 

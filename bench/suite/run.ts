@@ -76,8 +76,16 @@ async function startRelay(redis: RedisServer, sources: SourceSpec[], env: Record
 	return { relay, redis, prefix };
 }
 
-async function fanout(redis: RedisServer, sink: CountingSink, source: SourceSpec, subscriptions: number, events: GeneratedEvent[], env: Record<string, string> = {}): Promise<void> {
-	const { relay } = await startRelay(redis, [source], env);
+async function fanout(
+	redis: RedisServer,
+	sink: CountingSink,
+	source: SourceSpec,
+	subscriptions: number,
+	events: GeneratedEvent[],
+	env: Record<string, string> = {},
+	nodeArgs: string[] = [],
+): Promise<void> {
+	const { relay } = await startRelay(redis, [source], env, nodeArgs);
 	try {
 		for (let i = 0; i < subscriptions; i++) await relay.subscribe(sink.url(`sub-${i}`));
 		await sleep(500);
@@ -123,6 +131,11 @@ async function fillDedupKeys(redis: RedisServer, prefix: string, count: number):
 	}
 }
 
+/** JIT, connection pools and Redis warmed up before a measured run (its figures discarded). */
+async function warmUp(url: string, source: SourceSpec, rss: () => number): Promise<void> {
+	await drive(url, makeEvents(source, `warm-${Date.now()}`, 1500), { rss });
+}
+
 function fmt(n: number | undefined, digits = 0): string {
 	return n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits);
 }
@@ -139,6 +152,7 @@ async function main(): Promise<void> {
 	const signnowPool = pool(signnow, 'sn', EVENTS);
 	for (const kind of ['node-http', 'express'] as const) {
 		const server = await BareServer.start(kind);
+		await warmUp(server.baseUrl, signnow, () => server.rss());
 		row(`bare ${kind === 'express' ? 'Express 5' : 'node:http'} (ceiling)`, await drive(server.baseUrl, signnowPool, { rss: () => server.rss() }), 'ceiling');
 		await server.stop();
 	}
@@ -149,6 +163,9 @@ async function main(): Promise<void> {
 		// Ingest, no subscriptions: verify + dedup + durable enqueue + 2xx.
 		{
 			const { relay, prefix } = await startRelay(redis, [signnow, standard]);
+			await warmUp(relay.baseUrl, signnow, () => relay.rss());
+			await warmUp(relay.baseUrl, standard, () => relay.rss());
+			await sleep(1000);
 			const memBefore = await redis.memory();
 			const sn = await drive(relay.baseUrl, signnowPool, { rss: () => relay.rss() });
 			row('relay ingest, SignNow (1 KB)', sn, 'ingest');
@@ -189,6 +206,15 @@ async function main(): Promise<void> {
 		await fanout(redis, sink, signnow, 10, fanEvents(Math.min(EVENTS, 1000)));
 		await fanout(redis, sink, signnow, 100, fanEvents(Math.min(EVENTS, 100)));
 		await fanout(redis, sink, signnow, 1, fanEvents(Math.min(EVENTS, 2000), 100 * 1024));
+
+		const bestFanout = Math.max(...rows.filter((r) => r.kind === 'fanout').map((r) => r.eventsPerSecond));
+		if (process.env.BENCH_PROFILE === '1' || bestFanout < 3000) {
+			const dir = mkdtempSync(join(tmpdir(), 'esign-bench-prof-'));
+			await fanout(redis, sink, signnow, 10, fanEvents(Math.min(EVENTS, 1000)), {}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+			rows.pop();
+			process.stdout.write(`\nProfile of the relay fanning out to 10 subscriptions (fan-out below 3,000/s):\n${renderSummary(summarize(dir))}\n`);
+			rmSync(dir, { recursive: true, force: true });
+		}
 
 		const n8n = await measureN8n(signnowPool.slice(0, 1500)).catch((error: Error) => ({ error: error.message }));
 		if ('error' in n8n) {

@@ -4,6 +4,7 @@
  */
 import type { ProviderAdapter } from './adapter';
 import { documensoAdapter } from './documenso/api';
+import { docuSealAdapter } from './docuseal/api';
 import { docuSignAdapter } from './docusign/api';
 import { dropboxSignAdapter } from './dropbox-sign/api';
 import { signNowAdapter } from './signnow/api';
@@ -14,6 +15,7 @@ export const providerAdapters: readonly ProviderAdapter[] = [
 	documensoAdapter,
 	dropboxSignAdapter,
 	docuSignAdapter,
+	docuSealAdapter,
 	signOsAdapter,
 ];
 

@@ -409,6 +409,10 @@ export class DeliveryManager {
 		return Object.entries(totals).map(([state, count]) => ({ queue: 'delivery' as const, state, count }));
 	}
 
+	workerCount(): number {
+		return this.workers.size;
+	}
+
 	running(): boolean {
 		for (const worker of this.workers.values()) if (!worker.isRunning()) return false;
 		return true;

@@ -13,4 +13,7 @@ module.exports = {
 	},
 	testTimeout: 10 * 60_000,
 	maxWorkers: 1,
+	// afterAll stops every process and server it started; what can remain are idle keep-alive
+	// sockets of fetch's global pool, which would otherwise hold the run open.
+	forceExit: true,
 };

@@ -3,7 +3,7 @@
  * property names and defaults): the test harness has no n8n-nodes-base to load it from. n8n-core
  * reads these values (token URL, client id/secret, `authentication`) to refresh a token after a 401.
  */
-import type { ICredentialType } from 'n8n-workflow';
+import type { ICredentialType, IDataObject } from 'n8n-workflow';
 
 export const oAuth2ApiCredentialType = {
 	name: 'oAuth2Api',
@@ -41,7 +41,7 @@ export async function connectAuthorizationCode(options: {
 	clientSecret: string;
 	scope?: string;
 	redirectUri?: string;
-}): Promise<Record<string, unknown>> {
+}): Promise<IDataObject> {
 	const redirectUri = options.redirectUri ?? 'http://localhost:5678/rest/oauth2-credential/callback';
 	const authorize = new URL(options.authUrl);
 	authorize.searchParams.set('client_id', options.clientId);
@@ -59,5 +59,5 @@ export async function connectAuthorizationCode(options: {
 		body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri }).toString(),
 	});
 	if (!answer.ok) throw new Error(`code exchange failed: HTTP ${answer.status} ${await answer.text()}`);
-	return (await answer.json()) as Record<string, unknown>;
+	return (await answer.json()) as IDataObject;
 }

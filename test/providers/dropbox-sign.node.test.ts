@@ -8,10 +8,8 @@ import type { AddressInfo } from 'node:net';
 
 import { DropboxSignApi } from '../../credentials/DropboxSignApi.credentials';
 import { ESign } from '../../nodes/ESign/ESign.node';
-import type { ProviderClient, ProviderRequest } from '../../nodes/providers/adapter';
-import { remindSigner, sendSignatureRequest } from '../../nodes/providers/dropbox-sign/api';
 import { dropboxSignWebhook } from '../../nodes/providers/dropbox-sign/webhook';
-import { binaryBytes, contractPdf, runNode, TestCredentialsHelper } from '../helpers';
+import { binaryBytes, binaryItem, contractPdf, runNode, TestCredentialsHelper } from '../helpers';
 import { ACK, startDropboxSignSimulator, type DropboxSignSimulator } from '../simulators/dropbox-sign/simulator';
 
 const API_KEY = 'dbs-test-key-6f1e0c9a8b7d6e5f4a3b2c1d0e9f8a7b';
@@ -42,45 +40,73 @@ async function run(parameters: Record<string, unknown>) {
 	});
 }
 
-/** A plain ProviderClient over fetch with Basic auth, for the calls the node has no operation for yet. */
-function fetchClient(): ProviderClient {
-	const auth = `Basic ${Buffer.from(`${API_KEY}:`).toString('base64')}`;
-	return {
-		credentials: {},
-		async request(request: ProviderRequest) {
-			let body: string | FormData | undefined;
-			const headers: Record<string, string> = { authorization: auth };
-			if (request.body?.kind === 'json') {
-				body = JSON.stringify(request.body.data);
-				headers['content-type'] = 'application/json';
-			} else if (request.body?.kind === 'multipart') {
-				const form = new FormData();
-				for (const [key, value] of Object.entries(request.body.fields ?? {})) form.append(key, value);
-				for (const file of request.body.files) form.append(file.field, new Blob([file.data], { type: file.mimeType }), file.fileName);
-				body = form;
-			}
-			const response = await fetch(`${simulator.apiBaseUrl}${request.path}`, { method: request.method, headers, body });
-			if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
-			return await response.json();
+async function sendRequest(extra: Record<string, unknown> = {}): Promise<string> {
+	const sent = await runNode({
+		node: {
+			type: 'eSign',
+			parameters: {
+				provider: 'dropbox-sign',
+				authentication: 'apiKey',
+				resource: 'signatureRequest',
+				operation: 'send',
+				binaryPropertyName: 'data',
+				requestSigners: { signer: [{ email: 'candidate@example.com', name: 'Casey Candidate' }] },
+				options: { title: 'Offer letter' },
+				...extra,
+			},
+			credentials: { dropboxSignApi: credential },
 		},
-	} as ProviderClient;
-}
-
-async function sendRequest(): Promise<string> {
-	const sent = await sendSignatureRequest(fetchClient(), {
-		file: { data: contractPdf('Offer'), fileName: 'offer.pdf', mimeType: 'application/pdf' },
-		title: 'Offer letter',
-		signers: [{ email: 'candidate@example.com', name: 'Casey Candidate', order: 0 }],
+		nodeTypes: { eSign: new ESign() },
+		credentialsHelper: credentials,
+		input: [binaryItem(contractPdf('Offer', 2), 'offer.pdf')],
 	});
-	return sent.signature_request_id;
+	if (sent.error) throw new Error(`send failed: ${sent.error.message}`);
+	return String(sent.items[0].json.id);
 }
 
 describe('E-Signature node × Dropbox Sign simulator', () => {
-	it('sends a multipart signature request with bracketed signer fields', async () => {
+	it('sends a multipart signature request with bracketed signer fields through the engine', async () => {
 		const id = await sendRequest();
 		const stored = simulator.state.requests.get(id);
-		expect(stored?.signatures.map((s) => [s.signer_email_address, s.signer_name, s.order])).toEqual([['candidate@example.com', 'Casey Candidate', 0]]);
-		expect(stored?.file.subarray(0, 5).toString()).toBe('%PDF-');
+		expect(stored?.signatures.map((s) => [s.signer_email_address, s.signer_name, s.order])).toEqual([['candidate@example.com', 'Casey Candidate', null]]);
+		expect(stored?.file.equals(contractPdf('Offer', 2))).toBe(true);
+		expect(stored?.formFields).toEqual([]);
+		expect(stored?.test_mode).toBe(false);
+	});
+
+	it('sends signing order (from 0), form fields per signer, subject, message and test mode', async () => {
+		const id = await sendRequest({
+			requestSigners: {
+				signer: [
+					{ email: 'candidate@example.com', name: 'Casey Candidate', role: 'Candidate', order: 1 },
+					{ email: 'hr@example.com', name: 'Harper HR', order: 2 },
+				],
+			},
+			signatureFields: {
+				field: [
+					{ type: 'signature', role: 'Candidate', page: 2, x: 72, y: 650, width: 200, height: 40, required: true },
+					{ type: 'date', role: 'hr@example.com', page: 2, x: 300, y: 650, width: 120, height: 20, required: false, label: 'Date' },
+				],
+			},
+			options: { title: 'Offer letter', subject: 'Your offer', message: 'Welcome aboard', testMode: true },
+		});
+		const stored = simulator.state.requests.get(id);
+		expect(stored?.signatures.map((s) => [s.signer_email_address, s.order])).toEqual([
+			['candidate@example.com', 0],
+			['hr@example.com', 1],
+		]);
+		expect(stored).toMatchObject({ subject: 'Your offer', message: 'Welcome aboard', test_mode: true });
+		expect(stored?.formFields).toEqual([
+			{ document_index: 0, api_id: 'field_1', name: '', type: 'signature', signer: '0', page: 2, x: 72, y: 650, width: 200, height: 40, required: true },
+			{ document_index: 0, api_id: 'field_2', name: 'Date', type: 'date_signed', signer: '1', page: 2, x: 300, y: 650, width: 120, height: 20, required: false },
+		]);
+	});
+
+	it('refuses a signer without a name before calling Dropbox Sign', async () => {
+		await expect(sendRequest({ requestSigners: { signer: [{ email: 'candidate@example.com', name: ' ' }] } })).rejects.toThrow(
+			'send failed: Signer 1: the name is empty',
+		);
+		expect(simulator.state.requests.size).toBe(0);
 	});
 
 	it('gets a signature request through the engine', async () => {
@@ -92,9 +118,12 @@ describe('E-Signature node × Dropbox Sign simulator', () => {
 
 	it('reminds a signer, and refuses a stranger with Dropbox Sign\'s error', async () => {
 		const id = await sendRequest();
-		await remindSigner(fetchClient(), id, 'candidate@example.com');
+		const reminded = await run({ resource: 'signatureRequest', operation: 'remind', documentId: id, signerEmail: 'candidate@example.com' });
+		expect(reminded.error).toBeUndefined();
+		expect(reminded.items[0].json).toMatchObject({ id, status: 'pending', remindedEmail: 'candidate@example.com' });
 		expect(simulator.state.requests.get(id)?.signatures[0].last_reminded_at).not.toBeNull();
-		await expect(remindSigner(fetchClient(), id, 'nobody@example.com')).rejects.toThrow(/not a signer/);
+		const stranger = await run({ resource: 'signatureRequest', operation: 'remind', documentId: id, signerEmail: 'nobody@example.com' });
+		expect(stranger.error?.message).toBe('Dropbox Sign answered HTTP 400: email_address is not a signer of this request (bad_request)');
 	});
 
 	it('downloads the signed PDF once complete', async () => {

@@ -74,7 +74,12 @@ export class N8nProcess {
 			mkdtempSync(join(tmpdir(), 'esign-e2e-n8n-')),
 			options.env ?? {},
 		);
-		await n8n.spawn();
+		try {
+			await n8n.spawn();
+		} catch (error) {
+			await n8n.stop(5_000);
+			throw error;
+		}
 		return n8n;
 	}
 

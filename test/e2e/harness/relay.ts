@@ -4,9 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+
+import Redis from 'ioredis';
 
 import { REPO_ROOT } from './n8n';
 import { freePort, http, sleep, waitFor } from './util';
@@ -43,7 +45,12 @@ export class RelayProcess {
 	static async start(options: RelayOptions): Promise<RelayProcess> {
 		if (!existsSync(RELAY_CLI)) throw new Error(`${RELAY_CLI} is missing: run npm run build -w relay first`);
 		const relay = new RelayProcess(await freePort(), options);
-		await relay.spawn();
+		try {
+			await relay.spawn();
+		} catch (error) {
+			await relay.dispose();
+			throw error;
+		}
 		return relay;
 	}
 
@@ -89,6 +96,24 @@ export class RelayProcess {
 			30_000,
 			50,
 		);
+	}
+
+	/** Stops the relay, deletes every Redis key under its prefix, removes its log (kept with E2E_KEEP_N8N=1). */
+	async dispose(): Promise<void> {
+		await this.stop();
+		const redis = new Redis(process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+		try {
+			await redis.connect();
+			let cursor = '0';
+			do {
+				const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.redisPrefix}*`, 'COUNT', 1000);
+				cursor = next;
+				if (keys.length) await redis.del(...keys);
+			} while (cursor !== '0');
+		} finally {
+			redis.disconnect();
+		}
+		if (!process.env.E2E_KEEP_N8N) rmSync(dirname(this.logFile), { recursive: true, force: true });
 	}
 
 	async stop(): Promise<void> {

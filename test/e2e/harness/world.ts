@@ -30,16 +30,27 @@ export interface WorldOptions {
 }
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
+	const started: Partial<World> = {};
+	try {
+		return await start(options, started);
+	} catch (error) {
+		// Nothing may outlive a failed start: stop whatever did start.
+		await stopWorld(started);
+		throw error;
+	}
+}
+
+async function start(options: WorldOptions, started: Partial<World>): Promise<World> {
 	const installDir = installN8n();
-	const simulator = await startSignNowSimulator();
+	const simulator = (started.simulator = await startSignNowSimulator());
 	const relaySecret = randomBytes(24).toString('hex');
-	const sink = await Sink.start();
-	const relay = await RelayProcess.start({
+	const sink = (started.sink = await Sink.start());
+	const relay = (started.relay = await RelayProcess.start({
 		sources: [{ id: RELAY_SOURCE, type: 'signnow', secrets: [relaySecret] }],
 		// Production's first retry is 5 s later; tests keep the shape with shorter delays.
 		env: { RELAY_RETRY_SCHEDULE: '500ms,1s,2s,4s,8s', ...options.relayEnv },
-	});
-	const n8n = await N8nProcess.start({ installDir, env: options.n8nEnv });
+	}));
+	const n8n = (started.n8n = await N8nProcess.start({ installDir, env: options.n8nEnv }));
 	await n8n.setupOwner();
 	const relayCredential = await n8n.createCredential('E-Signature Relay', 'eSignRelayApi', {
 		url: relay.baseUrl,
@@ -75,7 +86,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 
 export async function stopWorld(world: Partial<World>): Promise<void> {
 	await world.n8n?.dispose();
-	await world.relay?.stop();
+	await world.relay?.dispose();
 	await world.sink?.close();
 	await world.simulator?.close();
 }

@@ -57,18 +57,19 @@ test('retries follow the backoff schedule; only exhausted deliveries are dead-le
 	sink.setBehaviour({ kind: 'ok' });
 	await waitFor('phase A to be delivered', () => world.ledger.deliveredEverywhere([sink]), 60_000);
 
-	// Backoff order: each event's attempts at growing gaps, each gap at least the schedule's
-	// delay less the jitter (a doubling schedule with ±20 % jitter always grows).
+	// Backoff order: no retry earlier than the schedule's delay less the jitter. Later is
+	// legitimate: a due retry waits its turn behind the subscription's in-flight cap.
 	const orderViolations: string[] = [];
 	let retriedEvents = 0;
+	let maxLateMs = 0;
 	for (const event of phaseA) {
 		const times = sink.attempts.filter((a) => a.key === event.key).map((a) => a.receivedAt);
 		if (times.length > 1) retriedEvents++;
 		for (let i = 1; i < times.length; i++) {
 			const gap = times[i] - times[i - 1];
 			const floor = SCHEDULE[i - 1] * (1 - JITTER) - 25;
-			const previous = i > 1 ? times[i - 1] - times[i - 2] : 0;
-			if (gap < floor || gap <= previous) orderViolations.push(`${event.key}: gaps ${times.slice(1).map((t, j) => t - times[j]).join(',')} ms`);
+			maxLateMs = Math.max(maxLateMs, gap - SCHEDULE[i - 1] * (1 + JITTER));
+			if (gap < floor) orderViolations.push(`${event.key}: gaps ${times.slice(1).map((t, j) => t - times[j]).join(',')} ms`);
 		}
 	}
 	const deadAfterA = await deadLetters();
@@ -99,7 +100,7 @@ test('retries follow the backoff schedule; only exhausted deliveries are dead-le
 	recordRow({
 		scenario: '3 sink failing, then down past the schedule',
 		...tally,
-		notes: `schedule ${FAST_RETRY_SCHEDULE} ±${JITTER * 100} %: ${retriedEvents}/${phaseA.length} events retried, ${orderViolations.length} out of backoff order, 0 dead; down: ${dead.length} dead-lettered after ${SCHEDULE.length + 1} attempts, ${executedBeforeReplay} delivered before replay, replay ${replay.status} → all delivered in ${Math.round(drainedInMs)} ms`,
+		notes: `schedule ${FAST_RETRY_SCHEDULE} ±${JITTER * 100} %: ${retriedEvents}/${phaseA.length} events retried, ${orderViolations.length} retried early, latest retry ${Math.max(0, Math.round(maxLateMs))} ms after its window (queued behind the in-flight cap), ${deadAfterA.length} dead; down: ${dead.length} dead-lettered after ${SCHEDULE.length + 1} attempts, ${executedBeforeReplay} delivered before replay, replay ${replay.status} → all delivered in ${Math.round(drainedInMs)} ms`,
 	});
 
 	expect([...phaseA, ...phaseB].every((e) => world.ledger.ackedKeys.has(e.key))).toBe(true);

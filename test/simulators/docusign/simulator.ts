@@ -136,7 +136,17 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		};
 		if (withRecipients) {
 			json.recipients = {
-				signers: envelope.signers.map(({ resentCount: _resent, tabs: _tabs, ...signer }) => ({ ...signer, recipientType: 'signer' })),
+				signers: envelope.signers.map((signer) => ({
+					recipientId: signer.recipientId,
+					recipientIdGuid: signer.recipientIdGuid,
+					email: signer.email,
+					name: signer.name,
+					roleName: signer.roleName,
+					routingOrder: signer.routingOrder,
+					status: signer.status,
+					signedDateTime: signer.signedDateTime,
+					recipientType: 'signer',
+				})),
 				carbonCopies: [],
 				recipientCount: String(envelope.signers.length),
 				currentRoutingOrder: String(currentRoutingOrder(envelope)),
@@ -165,6 +175,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		const connect = state.connect;
 		if (!connect) return;
 		const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'DocuSign Connect' };
+		if (connect.hmacKeys.length > 0) headers['X-Authorization-Digest'] = 'HMACSHA256';
 		connect.hmacKeys.forEach((key, index) => {
 			headers[`X-DocuSign-Signature-${index + 1}`] = createHmac('sha256', key).update(delivery.body).digest('base64');
 		});

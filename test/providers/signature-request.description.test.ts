@@ -1,0 +1,39 @@
+/**
+ * The node's description offers Signature Request (Send, Remind) only for providers whose adapter
+ * implements the one-shot capability, and the Send operation's fields resolve per signer.
+ */
+import { ESign } from '../../nodes/ESign/ESign.node';
+
+const properties = new ESign().description.properties;
+
+function resourcesOf(provider: string): string[] {
+	const property = properties.find((p) => p.name === 'resource' && p.displayOptions?.show?.provider?.includes(provider));
+	return (property?.options ?? []).map((option) => (option as { value: string }).value);
+}
+
+function operationsOf(provider: string, resource: string): string[] {
+	const property = properties.find(
+		(p) => p.name === 'operation' && p.displayOptions?.show?.provider?.includes(provider) && p.displayOptions?.show?.resource?.includes(resource),
+	);
+	return (property?.options ?? []).map((option) => (option as { value: string }).value);
+}
+
+describe('Signature Request resource in the E-Signature node', () => {
+	it.each(['dropbox-sign', 'docusign', 'docuseal'])('is offered for %s with Send and Remind', (provider) => {
+		expect(resourcesOf(provider)).toContain('signatureRequest');
+		expect(operationsOf(provider, 'signatureRequest')).toEqual(['send', 'remind']);
+	});
+
+	it.each(['signnow', 'documenso', 'signos'])('is not offered for %s', (provider) => {
+		expect(resourcesOf(provider).length).toBeGreaterThan(0);
+		expect(resourcesOf(provider)).not.toContain('signatureRequest');
+		expect(operationsOf(provider, 'signatureRequest')).toEqual([]);
+	});
+
+	it('lists only what each new provider implements elsewhere', () => {
+		expect(operationsOf('docusign', 'document')).toEqual(['get', 'download']);
+		expect(operationsOf('docusign', 'invite')).toEqual(['cancel']);
+		expect(operationsOf('docuseal', 'document')).toEqual(['get', 'download', 'delete']);
+		expect(resourcesOf('docuseal')).not.toContain('invite');
+	});
+});

@@ -1,0 +1,410 @@
+/**
+ * DocuSeal's REST API, for the calls the E-Signature node makes, as DocuSeal's API reference and
+ * official SDKs (docuseal-js: `X-Auth-Token` header, JSON bodies) define them. Served at `/api`,
+ * as a self-hosted DocuSeal does (the cloud serves the same paths at the host's root).
+ *   GET    /api/submissions[?limit]            → { data, pagination }
+ *   POST   /api/submissions/pdf                { name?, send_email?, order?: preserved|random, message?: {subject, body},
+ *                                                documents: [{ name, file: base64, fields?: [{ name, type, role, required, areas: [{ x, y, w, h, page }] }] }],
+ *                                                submitters: [{ role, email, name? }] } → the one-off submission
+ *   GET    /api/submissions/{id}               → submission (status, submitters, documents, combined_document_url)
+ *   GET    /api/submissions/{id}/documents[?merge=true] → { id, documents: [{ name, url }] } (preview until completed)
+ *   DELETE /api/submissions/{id}               → { id, archived_at }
+ *   PUT    /api/submitters/{id}                { send_email: true } → submitter; 422 once completed
+ * Errors: `{ error }` with 401 (missing or wrong key), 404, 422. Document URLs are signed links
+ * (`/file/<token>/<name>.pdf`) that need no API key.
+ *
+ * Webhooks (state.webhook = { url, secret }): JSON `{ event_type, timestamp, data }` with
+ * `X-Docuseal-Signature: <unix seconds>.<hex HMAC-SHA256(secret, "<seconds>.<body>")>`; a non-2xx
+ * answer is retried with the same body (same `timestamp`) and a fresh signature time.
+ *
+ * Control routes (not DocuSeal's): POST /__control/sign { submissionId, email },
+ * POST /__control/retry-failed.
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+
+import { isObject, listen, parseJson, sendBytes, sendJson } from '../shared/http';
+
+const FIELD_TYPES = ['heading', 'text', 'signature', 'initials', 'date', 'number', 'image', 'checkbox', 'multiple', 'file', 'radio', 'select', 'cells', 'stamp', 'payment', 'phone', 'verification', 'kba', 'strikethrough'];
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+interface Submitter {
+	id: number;
+	uuid: string;
+	slug: string;
+	email: string;
+	name: string | null;
+	role: string;
+	status: 'awaiting' | 'sent' | 'opened' | 'completed' | 'declined';
+	sent_at: string | null;
+	completed_at: string | null;
+	emailsSent: number;
+}
+
+interface Field {
+	name: string;
+	type: string;
+	role: string;
+	required: boolean;
+	areas: Array<{ x: number; y: number; w: number; h: number; page: number }>;
+}
+
+export interface Submission {
+	id: number;
+	name: string;
+	slug: string;
+	order: 'preserved' | 'random';
+	message?: { subject?: string; body?: string };
+	created_at: string;
+	updated_at: string;
+	completed_at: string | null;
+	archived_at: string | null;
+	document: { name: string; data: Buffer; pages: number; usedTags: boolean };
+	fields: Field[];
+	submitters: Submitter[];
+}
+
+export interface DocuSealSimulatorState {
+	apiKey: string;
+	submissions: Map<number, Submission>;
+	files: Map<string, Buffer>;
+	webhook?: { url: string; secret: string };
+	deliveries: Array<{ eventType: string; body: string; status: number; delivered: boolean; retried: boolean }>;
+	requests: Array<{ method: string; path: string; token?: string; status: number }>;
+	now: () => number;
+}
+
+function pageCount(pdf: Buffer): number {
+	return (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;
+}
+
+/** DocuSeal text tags: `{{Name;role=Signer 1;type=signature}}`. */
+function textTags(pdf: Buffer): Array<{ name: string; role?: string; type: string }> {
+	const tags: Array<{ name: string; role?: string; type: string }> = [];
+	for (const match of pdf.toString('latin1').matchAll(/\{\{([^}]+)\}\}/g)) {
+		const [name, ...options] = match[1].split(';');
+		const option = (key: string) => options.find((o) => o.startsWith(`${key}=`))?.slice(key.length + 1);
+		tags.push({ name: name.trim(), role: option('role'), type: option('type') ?? 'text' });
+	}
+	return tags;
+}
+
+export async function startDocuSealSimulator(options: { apiKey?: string } = {}) {
+	const state: DocuSealSimulatorState = {
+		apiKey: options.apiKey ?? `ds_${randomBytes(20).toString('hex')}`,
+		submissions: new Map(),
+		files: new Map(),
+		deliveries: [],
+		requests: [],
+		now: () => Date.now(),
+	};
+	let nextSubmissionId = 1000;
+	let nextSubmitterId = 5000;
+	const iso = () => new Date(state.now()).toISOString();
+
+	function fail(response: ServerResponse, status: number, error: string) {
+		sendJson(response, status, { error });
+	}
+
+	function fileUrl(data: Buffer, name: string): string {
+		const token = randomBytes(16).toString('hex');
+		state.files.set(token, data);
+		return `${listening.url}/file/${token}/${encodeURIComponent(name)}.pdf`;
+	}
+
+	function submissionStatus(submission: Submission): string {
+		if (submission.submitters.some((s) => s.status === 'declined')) return 'declined';
+		if (submission.submitters.every((s) => s.status === 'completed')) return 'completed';
+		return 'pending';
+	}
+
+	function signedDocument(submission: Submission): Buffer {
+		return Buffer.concat([submission.document.data, Buffer.from(`\n% signed by: ${submission.submitters.map((s) => s.email).join(', ')}\n`)]);
+	}
+
+	function submitterJson(submitter: Submitter, submission: Submission) {
+		return {
+			id: submitter.id,
+			submission_id: submission.id,
+			uuid: submitter.uuid,
+			email: submitter.email,
+			slug: submitter.slug,
+			name: submitter.name,
+			role: submitter.role,
+			status: submitter.status,
+			sent_at: submitter.sent_at,
+			opened_at: null,
+			completed_at: submitter.completed_at,
+			declined_at: null,
+			created_at: submission.created_at,
+			updated_at: submission.updated_at,
+			embed_src: `${listening.url}/s/${submitter.slug}`,
+			values: [],
+			metadata: {},
+			preferences: {},
+		};
+	}
+
+	function submissionJson(submission: Submission) {
+		const completed = submissionStatus(submission) === 'completed';
+		return {
+			id: submission.id,
+			name: submission.name,
+			slug: submission.slug,
+			source: 'api',
+			submitters_order: submission.order,
+			audit_log_url: completed ? fileUrl(Buffer.from('%PDF-1.4\n% Audit Log\n'), 'Audit Log') : null,
+			combined_document_url: completed ? fileUrl(Buffer.concat([signedDocument(submission), Buffer.from('% Audit Log\n')]), submission.name) : null,
+			created_at: submission.created_at,
+			updated_at: submission.updated_at,
+			archived_at: submission.archived_at,
+			expire_at: null,
+			completed_at: submission.completed_at,
+			status: submissionStatus(submission),
+			variables: {},
+			submitters: submission.submitters.map((s) => submitterJson(s, submission)),
+			template: null,
+			created_by_user: { id: 1, email: 'owner@example.com', first_name: 'Olive', last_name: 'Owner' },
+			submission_events: [],
+			documents: completed ? [{ name: submission.name, url: fileUrl(signedDocument(submission), submission.name) }] : [],
+		};
+	}
+
+	async function post(eventType: string, body: string) {
+		if (!state.webhook) return;
+		const seconds = String(Math.floor(state.now() / 1000));
+		const signature = createHmac('sha256', state.webhook.secret).update(`${seconds}.${body}`).digest('hex');
+		let status = 0;
+		try {
+			status = (
+				await fetch(state.webhook.url, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'user-agent': 'DocuSeal Webhook', 'x-docuseal-signature': `${seconds}.${signature}` },
+					body,
+				})
+			).status;
+		} catch {
+			status = 0;
+		}
+		state.deliveries.push({ eventType, body, status, delivered: status >= 200 && status < 300, retried: false });
+	}
+
+	async function fire(eventType: string, data: unknown) {
+		await post(eventType, JSON.stringify({ event_type: eventType, timestamp: iso(), data }));
+	}
+
+	/** Who gets the email now: everyone (`random`) or the first not yet completed (`preserved`). */
+	function notify(submission: Submission) {
+		const next = submission.submitters.find((s) => s.status !== 'completed');
+		const reached =
+			submission.order === 'random'
+				? submission.submitters.filter((s) => s.status === 'awaiting')
+				: next?.status === 'awaiting'
+					? [next]
+					: [];
+		for (const submitter of reached) {
+			submitter.status = 'sent';
+			submitter.sent_at = iso();
+			submitter.emailsSent++;
+		}
+	}
+
+	function createFromPdf(json: unknown, response: ServerResponse): Submission | undefined {
+		if (!isObject(json)) return void fail(response, 422, 'Invalid request body');
+		const documents = Array.isArray(json.documents) ? json.documents.filter(isObject) : [];
+		if (documents.length === 0) return void fail(response, 422, 'documents is required');
+		const document = documents[0];
+		const data = Buffer.from(String(document.file ?? ''), 'base64');
+		if (!data.subarray(0, 5).equals(Buffer.from('%PDF-'))) return void fail(response, 422, 'Invalid PDF file: pass a base64-encoded PDF or a downloadable URL');
+		const submittersIn = Array.isArray(json.submitters) ? json.submitters.filter(isObject) : [];
+		if (submittersIn.length === 0) return void fail(response, 422, 'submitters is required');
+		const roles: string[] = [];
+		for (const [index, submitter] of submittersIn.entries()) {
+			if (typeof submitter.email !== 'string' || !EMAIL.test(submitter.email)) return void fail(response, 422, `Invalid email: ${String(submitter.email)}`);
+			const role = typeof submitter.role === 'string' && submitter.role !== '' ? submitter.role : index === 0 ? 'First Party' : `Party ${index + 1}`;
+			if (roles.includes(role)) return void fail(response, 422, `Role ${role} is not unique`);
+			roles.push(role);
+		}
+		const pages = pageCount(data);
+		const fields: Field[] = [];
+		for (const field of Array.isArray(document.fields) ? document.fields.filter(isObject) : []) {
+			const type = String(field.type ?? 'text');
+			if (!FIELD_TYPES.includes(type)) return void fail(response, 422, `Unknown field type: ${type}`);
+			const role = typeof field.role === 'string' ? field.role : roles[0];
+			if (!roles.includes(role)) return void fail(response, 422, `Unknown submitter role: ${role}`);
+			const areas = Array.isArray(field.areas) ? field.areas.filter(isObject) : [];
+			for (const area of areas) {
+				for (const key of ['x', 'y', 'w', 'h', 'page']) {
+					if (typeof area[key] !== 'number' || (area[key] as number) < 0) return void fail(response, 422, `Field ${String(field.name)}: area ${key} must be a number`);
+				}
+				if ((area.page as number) < 1 || (area.page as number) > pages) return void fail(response, 422, `Field ${String(field.name)}: page ${String(area.page)} is out of the document (${pages} pages)`);
+			}
+			fields.push({ name: String(field.name ?? `Field ${fields.length + 1}`), type, role, required: field.required !== false, areas: areas as unknown as Field['areas'] });
+		}
+		const tags = textTags(data);
+		for (const tag of tags) {
+			const role = tag.role ?? roles[0];
+			if (!roles.includes(role)) return void fail(response, 422, `Unknown submitter role: ${role}`);
+			fields.push({ name: tag.name, type: tag.type, role, required: true, areas: [] });
+		}
+		// Assumed (DocuSeal's docs do not say): a one-off document with neither fields nor text tags is refused.
+		if (fields.length === 0) return void fail(response, 422, 'Fields not found: pass fields or use {{...}} text tags in the document');
+		const order = json.order === 'random' ? 'random' : 'preserved';
+		if (json.order !== undefined && json.order !== 'random' && json.order !== 'preserved') return void fail(response, 422, 'order must be preserved or random');
+		const now = iso();
+		const name = typeof json.name === 'string' && json.name !== '' ? json.name : String(document.name ?? 'Document');
+		const submission: Submission = {
+			id: nextSubmissionId++,
+			name,
+			slug: randomBytes(7).toString('base64url'),
+			order,
+			message: isObject(json.message) ? (json.message as Submission['message']) : undefined,
+			created_at: now,
+			updated_at: now,
+			completed_at: null,
+			archived_at: null,
+			document: { name: String(document.name ?? name), data, pages, usedTags: tags.length > 0 },
+			fields,
+			submitters: submittersIn.map((submitter, index) => ({
+				id: nextSubmitterId++,
+				uuid: randomUUID(),
+				slug: randomBytes(7).toString('base64url'),
+				email: String(submitter.email),
+				name: typeof submitter.name === 'string' ? submitter.name : null,
+				role: roles[index],
+				status: 'awaiting' as const,
+				sent_at: null,
+				completed_at: null,
+				emailsSent: 0,
+			})),
+		};
+		if (json.send_email !== false) notify(submission);
+		state.submissions.set(submission.id, submission);
+		return submission;
+	}
+
+	const listening = await listen(async (request, response, body) => {
+		const url = new URL(request.url ?? '/', 'http://simulator');
+		const originalEnd = response.end.bind(response);
+		response.end = ((...args: Parameters<typeof response.end>) => {
+			const token = request.headers['x-auth-token'];
+			state.requests.push({ method: request.method ?? '', path: url.pathname, token: typeof token === 'string' ? token : undefined, status: response.statusCode });
+			return originalEnd(...args);
+		}) as typeof response.end;
+
+		if (url.pathname.startsWith('/__control/')) {
+			const json = parseJson(body);
+			if (request.method === 'POST' && url.pathname === '/__control/sign' && isObject(json)) {
+				const submission = state.submissions.get(Number(json.submissionId));
+				const submitter = submission?.submitters.find((s) => s.email === json.email);
+				if (!submission || !submitter || submission.archived_at || (submitter.status !== 'sent' && submitter.status !== 'opened')) {
+					return sendJson(response, 409, { message: 'nothing to sign for this person now' });
+				}
+				submitter.status = 'completed';
+				submitter.completed_at = iso();
+				submission.updated_at = iso();
+				await fire('form.completed', { ...submitterJson(submitter, submission), submission: { id: submission.id, name: submission.name, status: submissionStatus(submission) } });
+				if (submissionStatus(submission) === 'completed') {
+					submission.completed_at = iso();
+					await fire('submission.completed', submissionJson(submission));
+				} else {
+					notify(submission);
+				}
+				return sendJson(response, 200, { ok: true });
+			}
+			if (request.method === 'POST' && url.pathname === '/__control/retry-failed') {
+				const failed = state.deliveries.filter((d) => !d.delivered && !d.retried);
+				for (const delivery of failed) {
+					delivery.retried = true;
+					await post(delivery.eventType, delivery.body);
+				}
+				return sendJson(response, 200, { retried: failed.length });
+			}
+			return sendJson(response, 404, { message: 'unknown control route' });
+		}
+
+		const file = /^\/file\/([0-9a-f]{32})\/[^/]+$/.exec(url.pathname);
+		if (request.method === 'GET' && file) {
+			const data = state.files.get(file[1]);
+			if (!data) return fail(response, 404, 'Not found');
+			return sendBytes(response, 200, data, { 'content-type': 'application/pdf', 'content-disposition': `inline; filename="${decodeURIComponent(url.pathname.split('/').pop() ?? 'document.pdf')}"` });
+		}
+
+		if (!url.pathname.startsWith('/api/')) return fail(response, 404, 'Not found');
+		const token = request.headers['x-auth-token'];
+		if (typeof token !== 'string' || token !== state.apiKey) return fail(response, 401, 'Not authenticated');
+		const path = url.pathname.slice('/api'.length);
+		const route = `${request.method} ${path}`;
+
+		if (route === 'GET /submissions') {
+			const limit = Math.min(Number(url.searchParams.get('limit') ?? 10) || 10, 100);
+			const data = [...state.submissions.values()].filter((s) => !s.archived_at).sort((a, b) => b.id - a.id).slice(0, limit).map(submissionJson);
+			return sendJson(response, 200, { data, pagination: { count: data.length, next: data.at(-1)?.id ?? null, prev: data[0]?.id ?? null } });
+		}
+
+		if (route === 'POST /submissions/pdf') {
+			const submission = createFromPdf(parseJson(body), response);
+			if (!submission) return;
+			await fire('submission.created', submissionJson(submission));
+			return sendJson(response, 200, {
+				id: submission.id,
+				name: submission.name,
+				source: 'api',
+				submitters_order: submission.order,
+				status: submissionStatus(submission),
+				submitters: submission.submitters.map((s) => submitterJson(s, submission)),
+				fields: submission.fields,
+				expire_at: null,
+				created_at: submission.created_at,
+			});
+		}
+
+		const one = /^\/submissions\/(\d+)(\/documents)?$/.exec(path);
+		if (one) {
+			const submission = state.submissions.get(Number(one[1]));
+			if (!submission) return fail(response, 404, 'Not found');
+			if (request.method === 'GET' && !one[2]) return sendJson(response, 200, submissionJson(submission));
+			if (request.method === 'GET' && one[2]) {
+				const completed = submissionStatus(submission) === 'completed';
+				// Until everyone has signed DocuSeal hands out a preview with the values filled so far.
+				const data = completed ? signedDocument(submission) : Buffer.concat([submission.document.data, Buffer.from('\n% preview\n')]);
+				return sendJson(response, 200, { id: submission.id, documents: [{ name: submission.name, url: fileUrl(data, submission.name) }] });
+			}
+			if (request.method === 'DELETE' && !one[2]) {
+				if (!submission.archived_at) {
+					submission.archived_at = iso();
+					await fire('submission.archived', { id: submission.id, archived_at: submission.archived_at });
+				}
+				return sendJson(response, 200, { id: submission.id, archived_at: submission.archived_at });
+			}
+		}
+
+		const submitterMatch = /^\/submitters\/(\d+)$/.exec(path);
+		if (submitterMatch && request.method === 'PUT') {
+			const submission = [...state.submissions.values()].find((s) => s.submitters.some((x) => x.id === Number(submitterMatch[1])));
+			const submitter = submission?.submitters.find((x) => x.id === Number(submitterMatch[1]));
+			if (!submission || !submitter) return fail(response, 404, 'Not found');
+			if (submitter.completed_at) return fail(response, 422, 'Submitter has already completed the submission.');
+			const json = parseJson(body);
+			if (!isObject(json)) return fail(response, 422, 'Invalid request body');
+			if (json.send_email === true || json.send_email === 'true') {
+				submitter.emailsSent++;
+				submitter.sent_at = iso();
+				if (submitter.status === 'awaiting') submitter.status = 'sent';
+			}
+			return sendJson(response, 200, submitterJson(submitter, submission));
+		}
+
+		return fail(response, 404, 'Not found');
+	});
+
+	return { url: listening.url, apiBaseUrl: `${listening.url}/api`, state, close: listening.close,
+		async control(path: string, body: unknown = {}) {
+			const answer = await fetch(`${listening.url}/__control/${path}`, { method: 'POST', body: JSON.stringify(body) });
+			if (!answer.ok) throw new Error(`control ${path}: ${answer.status} ${await answer.text()}`);
+			return (await answer.json()) as unknown;
+		},
+	};
+}
+
+export type DocuSealSimulator = Awaited<ReturnType<typeof startDocuSealSimulator>>;
