@@ -63,14 +63,18 @@ function makeBodies(count: number): Signed[] {
 	return bodies;
 }
 
+function progress(message: string): void {
+	process.stderr.write(`[bench] ${message}\n`);
+}
+
 function load(url: string, bodies: Signed[], options: { duration?: number; amount?: number; overallRate?: number; connections?: number }) {
 	let next = 0;
 	return autocannon({
 		url,
 		connections: options.connections ?? CONNECTIONS,
-		duration: options.duration,
-		amount: options.amount,
-		overallRate: options.overallRate,
+		...(options.duration !== undefined ? { duration: options.duration } : {}),
+		...(options.amount !== undefined ? { amount: options.amount } : {}),
+		...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
 		requests: [
 			{
 				method: 'POST',
@@ -127,7 +131,7 @@ function startRelay(prefix: string): Promise<Child> {
 			RELAY_REDIS_PREFIX: prefix,
 			RELAY_API_TOKEN: TOKEN,
 			RELAY_SOURCES: JSON.stringify([{ id: 'signnow', type: 'signnow', secrets: [SECRET] }]),
-			RELAY_LOG_LEVEL: 'error',
+			RELAY_LOG_LEVEL: 'info',
 			RELAY_DEDUP_WINDOW: '30m',
 			RELAY_EVENT_RETENTION: '30m',
 			RELAY_KEEP_DELIVERED: '100',
@@ -246,11 +250,13 @@ async function fanout(relay: Child, prefix: string, sink: Sink, sinkUrl: string,
 	try {
 		// Hold deliveries while the events go in, then time the drain alone.
 		await queue.pause();
+		progress(`fan-out cap ${cap}: ingesting ${events}`);
 		await load(`${relay.url}/ingest/signnow`, makeBodies(events), { amount: events });
 		await waitUntil(async () => {
 			const counts = await queue.getJobCounts('paused', 'waiting');
 			return counts.paused + counts.waiting >= events;
 		}, 120_000);
+		progress('fan-out: draining');
 		sink.count = 0;
 		const started = performance.now();
 		await queue.resume();
@@ -264,8 +270,25 @@ async function fanout(relay: Child, prefix: string, sink: Sink, sinkUrl: string,
 	}
 }
 
+const rows: Row[] = [];
+
+function printTable(): void {
+	const widths = [0, 1, 2].map((i) => Math.max(...[['measure', 'value', 'goal'][i], ...rows.map((r) => [r.measure, r.value, r.goal][i])].map((s) => s.length)));
+	const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+	process.stdout.write(
+		[
+			'',
+			`esign-relay benchmark (autocannon -c ${CONNECTIONS}, ${DURATION}s runs, ~1 KB pre-signed unique SignNow bodies, Node ${process.version})`,
+			'',
+			line(['measure', 'value', 'goal']),
+			`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+			...rows.map((r) => line([r.measure, r.value, r.goal])),
+			'',
+		].join('\n'),
+	);
+}
+
 async function main(): Promise<void> {
-	const rows: Row[] = [];
 	const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 	const bodies = makeBodies(Math.ceil(DURATION * 12_000));
 
@@ -274,7 +297,8 @@ async function main(): Promise<void> {
 		const server = await startBaseline(mode);
 		try {
 			await load(`${server.url}/ingest/signnow`, bodies, { duration: 2 });
-			const result = await load(`${server.url}/ingest/signnow`, bodies, { duration: DURATION });
+			progress('const result = await load(`${s');
+		const result = await load(`${server.url}/ingest/signnow`, bodies, { duration: DURATION });
 			ceilings[mode] = result.requests.average;
 			rows.push({
 				measure: `bare ${mode === 'http' ? 'node:http' : 'Express 5 (express.raw)'}: req/s, p50/p99`,
@@ -293,6 +317,7 @@ async function main(): Promise<void> {
 	const rss = sampleRss(relay.process.pid ?? 0);
 	try {
 		await load(`${relay.url}/ingest/signnow`, makeBodies(5_000), { duration: 2 });
+		progress('const ingest = await load(');
 		const ingest = await load(`${relay.url}/ingest/signnow`, makeBodies(Math.ceil(DURATION * 8_000)), { duration: DURATION });
 		const ratio = ingest.requests.average / ceilings.express;
 		rows.push({
@@ -301,6 +326,7 @@ async function main(): Promise<void> {
 			goal: '>= 0.6 x bare Express',
 		});
 
+		progress('const fixed = await load(');
 		const fixed = await load(`${relay.url}/ingest/signnow`, makeBodies(DURATION * 1_000 + 1_000), {
 			duration: DURATION,
 			overallRate: 1_000,
@@ -312,12 +338,15 @@ async function main(): Promise<void> {
 			goal: 'p99 <= 20 ms',
 		});
 
+		progress('const wide = await fanout(');
 		const wide = await fanout(relay, prefix, sink, sinkUrl, 64, FANOUT_EVENTS);
 		rows.push({ measure: 'fan-out to a local sink, 1 subscription, maxInFlight 64', value: `${fmt(wide)} deliveries/s`, goal: '>= 3,000/s' });
+		progress('const narrow = await fanout(');
 		const narrow = await fanout(relay, prefix, sink, sinkUrl, 4, Math.min(FANOUT_EVENTS, 5_000));
 		rows.push({ measure: 'fan-out, default maxInFlight 4', value: `${fmt(narrow)} deliveries/s`, goal: '(pacing default)' });
 
-		const created = await adminPost(relay.url, '/v1/subscriptions', { url: sinkUrl });
+		await adminPost(relay.url, '/v1/subscriptions', { url: sinkUrl });
+		progress('latency');
 		sink.latencies = [];
 		await load(`${relay.url}/ingest/signnow`, makeBodies(DURATION * 500 + 500), { duration: DURATION, overallRate: 500, connections: 20 });
 		await waitUntil(() => (sink.latencies?.length ?? 0) >= DURATION * 500 * 0.95, 30_000);
@@ -326,29 +355,17 @@ async function main(): Promise<void> {
 			value: `${fmt(percentile(sink.latencies, 50))} / ${fmt(percentile(sink.latencies, 99))} ms (${sink.latencies.length} delivered)`,
 			goal: 'p50 <= 5 ms, p99 <= 25 ms',
 		});
-		void created;
 	} finally {
 		rows.push({ measure: 'relay peak RSS under load', value: `${fmt(rss.stop())} MB`, goal: '<= 200 MB' });
 		await stop(relay);
 		sink.close();
 		await cleanRedis(prefix);
 	}
-
-	const widths = [0, 1, 2].map((i) => Math.max(...[['measure', 'value', 'goal'][i], ...rows.map((r) => [r.measure, r.value, r.goal][i])].map((s) => s.length)));
-	const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-	process.stdout.write(
-		[
-			'',
-			`esign-relay benchmark (autocannon -c ${CONNECTIONS}, ${DURATION}s runs, ~1 KB pre-signed unique SignNow bodies, Node ${process.version})`,
-			'',
-			line(['measure', 'value', 'goal']),
-			`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
-			...rows.map((r) => line([r.measure, r.value, r.goal])),
-			'',
-		].join('\n'),
-	);
 }
 
 main()
 	.catch((error) => process.stdout.write(`benchmark did not complete: ${(error as Error).stack ?? String(error)}\n`))
-	.finally(() => process.exit(0));
+	.finally(() => {
+		printTable();
+		process.exit(0);
+	});

@@ -29,7 +29,8 @@ function installedN8n(): string | undefined {
 export async function measureN8n(events: readonly GeneratedEvent[]): Promise<LoadFigures> {
 	const installDir = installedN8n();
 	if (!installDir) throw new Error('n8n not installed (run scripts/n8n-install.sh to include this row)');
-	const n8n = await N8nProcess.start({ installDir, env: { N8N_LOG_LEVEL: 'warn' } });
+	// Default log level: the harness waits for n8n's "Editor is now accessible" info line.
+	const n8n = await N8nProcess.start({ installDir });
 	try {
 		await n8n.setupOwner();
 		const path = `bench-${Date.now()}`;

@@ -1,7 +1,6 @@
 /** The provider credential and API client, from the hook and webhook contexts of the trigger. */
 import {
 	NodeOperationError,
-	type IExecuteFunctions,
 	type IHookFunctions,
 	type IWebhookFunctions,
 } from 'n8n-workflow';
@@ -32,9 +31,7 @@ export async function providerClient(
 			description: `Choose one of: ${provider.adapter.credentials.map((c) => c.value).join(', ')}`,
 		});
 	}
-	// The transport only calls getNode, getCredentials and the HTTP helpers, which hook and
-	// webhook contexts provide exactly as execute contexts do.
-	return await createProviderClient(context as unknown as IExecuteFunctions, {
+	return await createProviderClient(context, {
 		adapter: provider.adapter,
 		credentialType: option.credentialType,
 		itemIndex: 0,

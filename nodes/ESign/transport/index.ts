@@ -10,7 +10,9 @@ import {
 	sleep,
 	type IDataObject,
 	type IExecuteFunctions,
+	type IHookFunctions,
 	type IHttpRequestOptions,
+	type IWebhookFunctions,
 	type JsonObject,
 } from 'n8n-workflow';
 
@@ -188,6 +190,9 @@ function toResult(request: ProviderRequest, response: FullResponse): unknown {
 	return decodeBody(response.body);
 }
 
+/** The action node's execute context, or the trigger's activation hooks and webhook handler. */
+export type RequestContext = IExecuteFunctions | IHookFunctions | IWebhookFunctions;
+
 export interface ClientOptions {
 	adapter: ProviderAdapter;
 	credentialType: string;
@@ -196,10 +201,14 @@ export interface ClientOptions {
 
 /** A `ProviderClient` bound to this execution, the selected credential and the current item. */
 export async function createProviderClient(
-	context: IExecuteFunctions,
+	context: RequestContext,
 	{ adapter, credentialType, itemIndex }: ClientOptions,
 ): Promise<ProviderClient> {
-	const credentials = await context.getCredentials(credentialType, itemIndex);
+	// Only the action node has items: hooks and webhooks read the node's credential as is.
+	const credentials =
+		'getInputData' in context
+			? await context.getCredentials(credentialType, itemIndex)
+			: await context.getCredentials(credentialType);
 	const baseUrl = adapter.baseUrl(credentials).replace(/\/+$/, '');
 
 	async function send(request: ProviderRequest): Promise<unknown> {
@@ -232,7 +241,7 @@ export async function createProviderClient(
 }
 
 function toNodeApiError(
-	context: IExecuteFunctions,
+	context: RequestContext,
 	adapter: ProviderAdapter,
 	request: ProviderRequest,
 	failure: HttpFailure,
