@@ -1,34 +1,24 @@
 /**
- * The ceilings: a bare `node:http` server and a bare Express 5 app that read the body and
- * answer 200 JSON, each in a child process of its own like the relay, driven by the same
- * load generator with the same pre-signed bodies.
+ * The ceilings: the relay benchmark's own bare `node:http` and bare Express 5 servers
+ * (bench/relay/baselines.ts, compiled, or run in place through ts-register), each a child process like the
+ * relay, driven by the same load generator with the same pre-signed bodies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { REPO_ROOT } from '../../test/faults/harness/relay-process';
-import { httpRequest } from '../../test/faults/harness/load';
-import { freePort, rssOf, settleWithin, waitFor } from '../../test/faults/harness/util';
+import { rssOf, settleWithin } from '../../test/faults/harness/util';
 
-const BARE_HTTP = `
-const http = require('node:http');
-http.createServer((req, res) => {
-	const chunks = [];
-	req.on('data', (c) => chunks.push(c));
-	req.on('end', () => {
-		Buffer.concat(chunks);
-		res.writeHead(200, { 'content-type': 'application/json' });
-		res.end('{"ok":true}');
-	});
-}).listen(Number(process.env.PORT), '127.0.0.1');
-`;
+const BASELINES = join(REPO_ROOT, 'bench/relay/baselines.ts');
+const COMPILED = join(REPO_ROOT, 'bench/relay/dist/bench/relay/baselines.js');
+const REGISTER = join(__dirname, 'ts-register.js');
 
-const BARE_EXPRESS = `
-const express = require('express');
-const app = express();
-app.get('/healthz', (_req, res) => res.json({ ok: true }));
-app.post('/ingest/:source', express.raw({ type: () => true, limit: '1mb' }), (req, res) => res.json({ ok: true }));
-app.listen(Number(process.env.PORT), '127.0.0.1');
-`;
+/** The compiled baseline when it is up to date (no TypeScript compiler in the ceiling's RSS). */
+function baselineCommand(): string[] {
+	if (existsSync(COMPILED) && statSync(COMPILED).mtimeMs >= statSync(BASELINES).mtimeMs) return [COMPILED];
+	return ['-r', REGISTER, BASELINES];
+}
 
 export class BareServer {
 	private constructor(
@@ -37,15 +27,22 @@ export class BareServer {
 	) {}
 
 	static async start(kind: 'node-http' | 'express'): Promise<BareServer> {
-		const port = await freePort();
-		const child = spawn(process.execPath, ['-e', kind === 'express' ? BARE_EXPRESS : BARE_HTTP], {
+		const child = spawn(process.execPath, [...baselineCommand(), kind === 'express' ? 'express' : 'http'], {
 			cwd: REPO_ROOT,
-			env: { ...process.env, PORT: String(port), NODE_ENV: 'production' },
-			stdio: 'inherit',
+			env: { ...process.env, NODE_ENV: 'production' },
+			stdio: ['ignore', 'pipe', 'inherit'],
 		});
-		const server = new BareServer(child, port);
-		await waitFor(`bare ${kind} server`, async () => (await httpRequest(`${server.baseUrl}/healthz`, { timeoutMs: 500 })).status > 0, 10_000, 50);
-		return server;
+		// baselines.ts prints the port it listens on, then nothing else.
+		const port = await new Promise<number>((resolve, reject) => {
+			let out = '';
+			child.stdout?.on('data', (chunk: Buffer) => {
+				out += chunk.toString('utf8');
+				const match = /^(\d+)\n/.exec(out);
+				if (match) resolve(Number(match[1]));
+			});
+			child.once('exit', (code) => reject(new Error(`bench/relay/baselines.ts ${kind} exited with ${code}`)));
+		});
+		return new BareServer(child, port);
 	}
 
 	get baseUrl(): string {

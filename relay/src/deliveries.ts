@@ -23,6 +23,7 @@ import type { RelayConfig } from './config';
 import type { Metrics, QueueDepth } from './metrics';
 import type { Keys, RedisClient } from './redis';
 import { DeliveryFailure, retryDelay } from './retry';
+import { Script } from './scripts';
 import type { Sender } from './sender';
 import type { Subscription, SubscriptionStore } from './subscriptions';
 
@@ -68,7 +69,7 @@ export interface DeliveryView {
 	finishedAt: string | null;
 }
 
-const PREFLIGHT = `
+const PREFLIGHT = new Script(`
 local sub = redis.call('HGET', KEYS[1], ARGV[1])
 local c = redis.call('HMGET', KEYS[2], 'failures', 'openUntil')
 local failures = tonumber(c[1] or '0')
@@ -85,9 +86,9 @@ elseif openUntil > 0 then
   end
 end
 return {sub or false, wait, failures}
-`;
+`, 3);
 
-const CIRCUIT_FAILURE = `
+const CIRCUIT_FAILURE = new Script(`
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 redis.call('PEXPIRE', KEYS[1], 86400000)
 redis.call('DEL', KEYS[2])
@@ -96,17 +97,17 @@ if failures >= tonumber(ARGV[2]) then
   return 1
 end
 return 0
-`;
+`, 2);
 
 /** Extends (never shortens) the pause of a queue: BullMQ's limiter key at its maximum count. */
-const SLOW_DOWN = `
+const SLOW_DOWN = new Script(`
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], '9007199254740991', 'PX', ARGV[1])
   return 1
 end
 return 0
-`;
+`, 1);
 
 /** BullMQ checks the limiter key only when a limit is set; "no limit" is a limit nobody reaches. */
 const UNLIMITED_PER_SECOND = 1_000_000;
@@ -244,7 +245,7 @@ export class DeliveryManager {
 	}
 
 	private async slowDown(queue: Queue, ms: number): Promise<void> {
-		await this.command.eval(SLOW_DOWN, 1, queue.keys.limiter, Math.max(1, Math.round(ms)));
+		await SLOW_DOWN.run(this.command, queue.keys.limiter, Math.max(1, Math.round(ms)));
 	}
 
 	private async process(
@@ -252,9 +253,8 @@ export class DeliveryManager {
 		job: Job<DeliveryJobData>,
 	): Promise<{ status: number; durationMs: number }> {
 		const { eventId, subscriptionId, body, target, receivedAtMs } = job.data;
-		const [raw, waitMs, failures] = (await this.command.eval(
-			PREFLIGHT,
-			3,
+		const [raw, waitMs, failures] = (await PREFLIGHT.run(
+			this.command,
 			this.keys.subscriptions,
 			this.keys.circuit(target),
 			this.keys.circuitProbe(target),
@@ -289,9 +289,8 @@ export class DeliveryManager {
 			}
 			if (error.reason === 'refused') throw new UnrecoverableError(`target refused: ${error.message}`);
 			if (['timeout', 'network', 'http_5xx', 'http_503'].includes(error.reason)) {
-				await this.command.eval(
-					CIRCUIT_FAILURE,
-					2,
+				await CIRCUIT_FAILURE.run(
+					this.command,
 					this.keys.circuit(target),
 					this.keys.circuitProbe(target),
 					Date.now(),

@@ -22,6 +22,7 @@ import type { RelayConfig } from './config';
 import type { DeliveryManager } from './deliveries';
 import type { QueueDepth } from './metrics';
 import type { Keys, RedisClient } from './redis';
+import { Script } from './scripts';
 import { matches, type SubscriptionStore } from './subscriptions';
 
 export interface FanoutJobData {
@@ -34,13 +35,13 @@ export interface FanoutJobData {
 	receivedAtMs: number;
 }
 
-const INGEST = `
+const INGEST = new Script(`
 local state = redis.call('GET', KEYS[1])
 if state then return state end
 redis.call('SET', KEYS[1], 'p', 'PX', ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 'new'
-`;
+`, 2);
 
 export const FANOUT_QUEUE = 'fanout';
 
@@ -72,9 +73,8 @@ export class Pipeline {
 	async accept(event: CanonicalEvent, source: string, receivedAtMs: number): Promise<Accepted> {
 		const body = Pipeline.body(event, source, receivedAtMs);
 		const dedupKey = this.keys.dedup(event.id);
-		const state = (await this.command.eval(
-			INGEST,
-			2,
+		const state = (await INGEST.run(
+			this.command,
 			dedupKey,
 			this.keys.event(event.id),
 			this.config.dedupWindowMs,

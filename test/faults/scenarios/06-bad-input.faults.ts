@@ -135,9 +135,14 @@ test('10,000+ malformed, forged and hostile requests are all refused with a 4xx 
 		.map(([category, statuses]) => `${category} ${[...statuses.entries()].map(([s, n]) => `${s}×${n}`).join(',')}`)
 		.join('; ');
 	const growthMb = (rssAfter - rssBefore) / 1024 / 1024;
-	// A leak grows with the number of requests; an allocator's high-water mark levels off.
-	const half = Math.floor(rssSamples.length / 2);
-	const secondHalfGrowthMb = (Math.max(...rssSamples.slice(half)) - Math.max(...rssSamples.slice(0, half))) / 1048576;
+	// A leak grows with the number of requests; an allocator's high-water mark and GC timing
+	// only add noise around a flat line. Least-squares slope of RSS over requests sent:
+	const xs = rssSamples.map((_, i) => (i + 1) * 0.5); // thousands of requests
+	const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
+	const ys = rssSamples.map((b) => b / 1048576);
+	const meanY = ys.reduce((a, b) => a + b, 0) / ys.length;
+	const slopeMbPer1000 =
+		xs.reduce((acc, x, i) => acc + (x - meanX) * (ys[i] - meanY), 0) / xs.reduce((acc, x) => acc + (x - meanX) ** 2, 0);
 	recordRow({
 		scenario: '6 bad input (fast-check)',
 		sent,
@@ -149,9 +154,9 @@ test('10,000+ malformed, forged and hostile requests are all refused with a 4xx 
 		unknown: 0,
 		badSignatures: 0,
 		wrongIds: 0,
-		notes: `${refused}/${sent} refused with the expected 4xx + JSON error in ${Math.round(elapsedMs / 1000)} s, +200 connections cut mid-body; enqueued ${enqueuedAfter - enqueuedBefore}; RSS ${Math.round(rssBefore / 1048576)} → ${Math.round(rssAfter / 1048576)} MB (second half +${secondHalfGrowthMb.toFixed(1)} MB); ${distribution}`,
+		notes: `${refused}/${sent} refused with the expected 4xx + JSON error in ${Math.round(elapsedMs / 1000)} s, +200 connections cut mid-body; enqueued ${enqueuedAfter - enqueuedBefore}; RSS ${Math.round(rssBefore / 1048576)} → ${Math.round(rssAfter / 1048576)} MB (trend ${slopeMbPer1000.toFixed(2)} MB per 1,000 requests); ${distribution}`,
 	});
-	process.stdout.write(`\nstatuses by category: ${distribution}\n`);
+	process.stdout.write(`\nstatuses by category: ${distribution}\nRSS samples (MB, every 500 requests): ${ys.map((y) => y.toFixed(0)).join(' ')}\n`);
 
 	expect(failures).toEqual([]);
 	expect(refused).toBe(sent);
@@ -161,10 +166,10 @@ test('10,000+ malformed, forged and hostile requests are all refused with a 4xx 
 	expect(health.status).toBe(200);
 	expect(keysAfter).toBe(keysBefore);
 	expect(enqueuedAfter).toBe(enqueuedBefore);
-	// Flat: keeping any part of each request (bodies are 1-200 KB) would add far more than this,
-	// and would keep growing through the second half of the run.
+	// Flat: keeping each request's body (1-200 KB, ~14 KB on average here) would show as a
+	// trend of 10+ MB per 1,000 requests; V8's heap growth and GC timing stay well under 4.
 	expect(growthMb).toBeLessThan(64);
-	expect(secondHalfGrowthMb).toBeLessThan(16);
+	expect(slopeMbPer1000).toBeLessThan(4);
 	expect(goodAnswer.status).toBeGreaterThanOrEqual(200);
 	expect(goodAnswer.status).toBeLessThan(300);
 	// Only the genuine event reached the sink.
