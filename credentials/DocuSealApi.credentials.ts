@@ -18,7 +18,7 @@ export class DocuSealApi implements ICredentialType {
 
 	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers-a.md#docuseal';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/README.md#docuseal';
 
 	properties: INodeProperties[] = [
 		{

@@ -17,7 +17,7 @@ export class DocuSignOAuth2Api implements ICredentialType {
 
 	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers-a.md#docusign';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/README.md#docusign';
 
 	properties: INodeProperties[] = [
 		{

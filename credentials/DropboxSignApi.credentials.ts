@@ -16,7 +16,7 @@ export class DropboxSignApi implements ICredentialType {
 
 	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers-a.md#dropbox-sign';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/README.md#dropbox-sign';
 
 	properties: INodeProperties[] = [
 		{

@@ -16,7 +16,7 @@ export class SignOsApi implements ICredentialType {
 
 	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers-b.md#signos';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/README.md#signos';
 
 	properties: INodeProperties[] = [
 		{

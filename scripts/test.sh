@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: build and lint the community package, type-check
-# everything, then the unit/integration tests (real Redis, simulators over real HTTP), the
-# fault suite and the end-to-end tests in a real n8n. Stops at the first failure.
+# everything, then the unit/integration tests (real Redis, simulators over real HTTP, node
+# operations run by n8n-core's engine), the fault suite (its own Redis with AOF, kill -9 of
+# relay and Redis) and the end-to-end tests in a real n8n. Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
+results=$(mktemp -d)
 
 step "install"
 bash scripts/install.sh
@@ -19,21 +21,22 @@ step "lint (n8n-node lint, strict) and type-check"
 npm run lint --silent
 npm run typecheck --silent
 
-results=$(mktemp -d)
 step "unit and integration tests"
-npx jest --ci --json --outputFile="$results/jest.json"
+npx jest --ci --json --outputFile="$results/unit.json"
 
-if [ -f test/faults/run.ts ] || grep -q '"test:faults"' package.json; then
-	step "fault suite"
-	npm run test:faults --silent
-fi
+step "fault suite"
+npm run test:faults --silent -- --ci --json --outputFile="$results/faults.json"
 
-if grep -q '"test:e2e"' package.json; then
-	step "end-to-end tests in a real n8n"
-	npm run test:e2e --silent
-fi
+step "end-to-end tests in a real n8n"
+npm run test:e2e --silent -- --ci --json --outputFile="$results/e2e.json"
 
 node -e '
-	const r = require(process.argv[1]);
-	console.log(`\njest: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-' "$results/jest.json"
+	let passed = 0, failed = 0;
+	for (const file of process.argv.slice(1)) {
+		const run = require(file);
+		passed += run.numPassedTests;
+		failed += run.numFailedTests + run.numRuntimeErrorTestSuites;
+	}
+	console.log(`\ntests: ${passed} passed, ${failed} failed`);
+	process.exit(failed === 0 && passed > 0 ? 0 : 1);
+' "$results/unit.json" "$results/faults.json" "$results/e2e.json"

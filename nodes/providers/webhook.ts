@@ -76,6 +76,18 @@ export function safeEqual(a: Buffer, b: Buffer): boolean {
 
 const NOT_JSON = Symbol('not JSON');
 
+/** The media type of the request, lower case, without parameters (`charset`, `boundary`). */
+export function mediaTypeOf(request: InboundWebhook): string {
+	return (header(request, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** Text that must be JSON; a 400 rejection otherwise. */
+export function parseJsonText(text: string): unknown {
+	const parsed = tryParseJson(text);
+	if (parsed === NOT_JSON) throw new WebhookRejection('malformed_body', 'The body is not valid JSON.');
+	return parsed;
+}
+
 function tryParseJson(text: string): unknown {
 	try {
 		return JSON.parse(text);
@@ -85,10 +97,19 @@ function tryParseJson(text: string): unknown {
 	}
 }
 
+/**
+ * The body of a callback the provider sends as JSON. Another media type is refused (415) even
+ * when the signature is right: the provider never sends one, so it is not the provider.
+ */
 export function parseJsonBody(request: InboundWebhook): unknown {
-	const parsed = tryParseJson(request.rawBody.toString('utf8'));
-	if (parsed === NOT_JSON) throw new WebhookRejection('malformed_body', 'The body is not valid JSON.');
-	return parsed;
+	const mediaType = mediaTypeOf(request);
+	if (mediaType !== 'application/json' && !mediaType.endsWith('+json')) {
+		throw new WebhookRejection(
+			'unsupported_media_type',
+			`The body must be application/json, not ${mediaType || 'a request without a Content-Type'}.`,
+		);
+	}
+	return parseJsonText(request.rawBody.toString('utf8'));
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -116,6 +137,52 @@ export function canonicalJson(value: unknown): string {
 			.join(',')}}`;
 	}
 	return JSON.stringify(value) ?? 'null';
+}
+
+/** The first value that is a non-empty string or a finite number, as a string. */
+export function firstText(...values: unknown[]): string | undefined {
+	for (const value of values) {
+		if (typeof value === 'string' && value !== '') return value;
+		if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+	}
+	return undefined;
+}
+
+/**
+ * A copy of a payload without the tokens providers put in callbacks (SignNow's subscriber
+ * access token, recipients' signing tokens): they open accounts and signing pages, so they are
+ * never stored, logged or forwarded.
+ */
+export function stripTokens(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(stripTokens);
+	if (!isRecord(value)) return value;
+	const result: Record<string, unknown> = {};
+	for (const [key, inner] of Object.entries(value)) {
+		if (/^(token|access_token|refresh_token)$/i.test(key)) continue;
+		result[key] = stripTokens(inner);
+	}
+	return result;
+}
+
+/**
+ * A source option counted in seconds: `fallback` when absent; `0` allowed only where it turns
+ * the check off (`allowZero`). Throws an Error naming the option, for the relay's start-up.
+ */
+export function secondsOption(
+	options: Record<string, unknown>,
+	name: string,
+	fallback: number,
+	allowZero = true,
+): number {
+	const value = options[name] ?? fallback;
+	if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+		throw new Error(
+			allowZero
+				? `options.${name} must be a number of seconds (0 turns the check off).`
+				: `options.${name} must be a positive number of seconds.`,
+		);
+	}
+	return value;
 }
 
 export function toIsoTime(value: unknown, fallbackMs: number): string {

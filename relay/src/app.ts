@@ -1,6 +1,7 @@
 /** Wires the relay together: Redis, queues, workers, the HTTP server, and an orderly stop. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -212,6 +213,7 @@ export class Relay {
 
 		this.server = createServer(this.app());
 		this.server.keepAliveTimeout = 65_000;
+		this.server.on('clientError', answerUnparsableRequest);
 		await new Promise<void>((resolve, reject) => {
 			this.server!.once('error', reject);
 			this.server!.listen(this.config.port, this.config.host, () => resolve());
@@ -274,4 +276,25 @@ export class Relay {
 			),
 		);
 	}
+}
+
+/**
+ * Requests Node's HTTP parser refuses (header injection, header overflow, broken framing)
+ * never reach Express; answer them with a JSON error like every other refusal.
+ */
+function answerUnparsableRequest(error: NodeJS.ErrnoException, socket: Duplex): void {
+	if (!socket.writable) {
+		socket.destroy();
+		return;
+	}
+	const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+	const status = tooLarge ? 431 : 400;
+	const body = JSON.stringify({
+		error: tooLarge ? 'headers_too_large' : 'bad_request',
+		message: tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP/1.1.',
+	});
+	socket.end(
+		`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+			`content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+	);
 }

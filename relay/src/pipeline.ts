@@ -1,18 +1,25 @@
 /**
- * From a verified event to delivery jobs: deduplicate, store, queue the fan-out.
+ * From a verified event to delivery jobs: deduplicate, store, and fan out at ingest.
  *
  * Durability and deduplication without losing a retry: the dedup key holds a state, "p"
- * (pending) when the event is first stored and "q" (queued) once its fan-out job exists.
+ * (pending) when the event is first stored and "q" (queued) once every delivery job exists.
  *   1. one Lua script: if the key exists, return its state; else set it to "p" (expiring
- *      after the dedup window) and store the event (one round trip, atomic);
- *   2. unless the state was "q": add the fan-out job with jobId = event id (BullMQ creates
- *      a job id only once, so concurrent copies of the same event converge on one job);
+ *      after the dedup window) and store the event; it also returns the subscriptions'
+ *      version counter, read atomically with the key (one round trip);
+ *   2. unless the state was "q": add one delivery job per matching subscription, with
+ *      jobId = subscription + event (BullMQ creates a job id only once, so concurrent copies
+ *      of the same event converge on one job per subscription). The subscription list comes
+ *      from memory when its version is unchanged, else from Redis, so a subscription created
+ *      before the event was stored (by any process) is always included;
  *   3. answer 2xx, and mark the key "q".
- * If the process dies between 1 and 2, the key stays "p" and the provider's retry is not
- * taken for a duplicate: it adds the job. Only "q" short-circuits. The fan-out job creates
- * one delivery job per matching subscription with jobId = subscription + event, so a fan-out
- * that runs twice (a crash mid-way, or a second copy of the event racing the first) does
- * not deliver twice while the first delivery job is still kept.
+ * If the process dies between 1 and 3, the key stays "p" and the provider's retry is not
+ * taken for a duplicate: it re-adds the delivery jobs, and the ones that already exist are
+ * no-ops. Only "q" short-circuits. Redis refusing any of it rejects, and ingest answers 503.
+ *
+ * Fanning out here rather than in a separate fan-out queue saves, per event, a job add, a
+ * worker hop (fetch + complete) and a read of every subscription: about half the Redis work
+ * and the queueing delay between ingest and delivery. The fan-out queue and its worker stay
+ * only to drain fan-out jobs left in Redis by an older relay.
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
@@ -23,7 +30,7 @@ import type { DeliveryManager } from './deliveries';
 import type { QueueDepth } from './metrics';
 import type { Keys, RedisClient } from './redis';
 import { Script } from './scripts';
-import { matches, type SubscriptionStore } from './subscriptions';
+import { matches, type Subscription, type SubscriptionStore } from './subscriptions';
 
 export interface FanoutJobData {
 	eventId: string;
@@ -37,11 +44,12 @@ export interface FanoutJobData {
 
 const INGEST = new Script(`
 local state = redis.call('GET', KEYS[1])
-if state then return state end
+local version = redis.call('GET', KEYS[3]) or '0'
+if state then return {state, version} end
 redis.call('SET', KEYS[1], 'p', 'PX', ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-return 'new'
-`, 2);
+return {'new', version}
+`, 3);
 
 export const FANOUT_QUEUE = 'fanout';
 
@@ -73,39 +81,35 @@ export class Pipeline {
 	async accept(event: CanonicalEvent, source: string, receivedAtMs: number): Promise<Accepted> {
 		const body = Pipeline.body(event, source, receivedAtMs);
 		const dedupKey = this.keys.dedup(event.id);
-		const state = (await INGEST.run(
+		const [state, version] = (await INGEST.run(
 			this.command,
 			dedupKey,
 			this.keys.event(event.id),
+			this.keys.subscriptionsVersion,
 			this.config.dedupWindowMs,
 			body,
 			this.config.eventRetentionMs,
-		)) as string;
+		)) as [string, string];
 		if (state === 'q') return 'duplicate';
-		await this.fanoutQueue.add(
-			'fanout',
-			{
-				eventId: event.id,
-				source,
-				provider: event.provider,
-				type: event.type,
-				documentId: event.documentId,
-				body,
-				receivedAtMs,
-			},
-			{
-				jobId: event.id,
-				attempts: 20,
-				backoff: { type: 'exponential', delay: 1_000 },
-				// Kept a while after completion so a concurrent copy of the event that read "p"
-				// finds the job and does not create a second one.
-				removeOnComplete: { age: 60, count: 10_000 },
-				removeOnFail: false,
-			},
+		await this.fanOut(
+			{ eventId: event.id, source, provider: event.provider, type: event.type, documentId: event.documentId, body, receivedAtMs },
+			await this.subscriptions.current(Number(version)),
 		);
-		// Not awaited: until it lands the key says "p", which only makes a retry re-add (a no-op).
+		// Not awaited: until it lands the key says "p", which only makes a retry re-add (no-ops).
 		this.command.call('SET', dedupKey, 'q', 'XX', 'KEEPTTL').catch(() => undefined);
 		return state === 'new' ? 'new' : 'duplicate';
+	}
+
+	/** One delivery job per matching subscription; idempotent (deterministic job ids). */
+	private async fanOut(data: FanoutJobData, subscriptions: readonly Subscription[]): Promise<number> {
+		const { eventId, source, provider, type, documentId, body, receivedAtMs } = data;
+		const matching = subscriptions.filter((subscription) =>
+			matches(subscription, { provider, type, documentId }, source),
+		);
+		await Promise.all(
+			matching.map((subscription) => this.deliveries.enqueue(subscription, { eventId, body, receivedAtMs })),
+		);
+		return matching.length;
 	}
 
 	async getEvent(eventId: string): Promise<unknown> {
@@ -135,16 +139,9 @@ export class Pipeline {
 		);
 	}
 
+	/** Fan-out jobs are no longer created; this drains the ones an older relay left in Redis. */
 	private async fanout(job: Job<FanoutJobData>): Promise<{ deliveries: number }> {
-		const { eventId, source, provider, type, documentId, body, receivedAtMs } = job.data;
-		const subscriptions = await this.subscriptions.list();
-		const matching = subscriptions.filter((subscription) =>
-			matches(subscription, { provider, type, documentId }, source),
-		);
-		await Promise.all(
-			matching.map((subscription) => this.deliveries.enqueue(subscription, { eventId, body, receivedAtMs })),
-		);
-		return { deliveries: matching.length };
+		return { deliveries: await this.fanOut(job.data, await this.subscriptions.list()) };
 	}
 
 	running(): boolean {

@@ -25,6 +25,10 @@ export class Keys {
 	get subscriptions(): string {
 		return `${this.prefix}subscriptions`;
 	}
+	/** Incremented by every subscription change; read by the ingest script with the dedup key. */
+	get subscriptionsVersion(): string {
+		return `${this.prefix}subscriptions:version`;
+	}
 	get subscriptionsChannel(): string {
 		return `${this.prefix}subscriptions:changed`;
 	}

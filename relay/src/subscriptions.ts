@@ -67,6 +67,12 @@ export function matches(
 	return true;
 }
 
+function parseAll(all: Record<string, string>): Subscription[] {
+	return Object.values(all)
+		.map((raw) => JSON.parse(raw) as Subscription)
+		.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
 const DISABLE_SCRIPT = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
 if not raw then return 0 end
@@ -74,11 +80,17 @@ local sub = cjson.decode(raw)
 sub.status = 'disabled'
 sub.disabledReason = ARGV[2]
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(sub))
+redis.call('INCR', KEYS[3])
 redis.call('PUBLISH', KEYS[2], ARGV[1])
 return 1
 `;
 
 export class SubscriptionStore {
+	/** The list as of `cachedVersion` (see `current`). */
+	private cached: Subscription[] = [];
+	private cachedVersion: number | undefined;
+	private loading: Promise<Subscription[]> | undefined;
+
 	constructor(
 		private readonly redis: RedisClient,
 		private readonly keys: Keys,
@@ -103,6 +115,7 @@ export class SubscriptionStore {
 		await this.redis
 			.multi()
 			.hset(this.keys.subscriptions, subscription.id, JSON.stringify(subscription))
+			.incr(this.keys.subscriptionsVersion)
 			.publish(this.keys.subscriptionsChannel, subscription.id)
 			.exec();
 		return subscription;
@@ -114,16 +127,14 @@ export class SubscriptionStore {
 	}
 
 	async list(): Promise<Subscription[]> {
-		const all = await this.redis.hgetall(this.keys.subscriptions);
-		return Object.values(all)
-			.map((raw) => JSON.parse(raw) as Subscription)
-			.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+		return parseAll(await this.redis.hgetall(this.keys.subscriptions));
 	}
 
 	async delete(id: string): Promise<boolean> {
 		const results = await this.redis
 			.multi()
 			.hdel(this.keys.subscriptions, id)
+			.incr(this.keys.subscriptionsVersion)
 			.publish(this.keys.subscriptionsChannel, id)
 			.exec();
 		return Number(results?.[0]?.[1] ?? 0) === 1;
@@ -131,6 +142,45 @@ export class SubscriptionStore {
 
 	/** Atomic read-modify-write, so a concurrent delete is not undone. */
 	async disable(id: string, reason: string): Promise<void> {
-		await this.redis.eval(DISABLE_SCRIPT, 2, this.keys.subscriptions, this.keys.subscriptionsChannel, id, reason);
+		await this.redis.eval(
+			DISABLE_SCRIPT,
+			3,
+			this.keys.subscriptions,
+			this.keys.subscriptionsChannel,
+			this.keys.subscriptionsVersion,
+			id,
+			reason,
+		);
+	}
+
+	/**
+	 * The list as of `version` (the counter every change increments, read atomically with the
+	 * event's dedup key by the ingest script), from memory when nothing changed since the last
+	 * read. A change committed before the event was stored is therefore always seen, whichever
+	 * process made it, without reading the whole hash for every event.
+	 */
+	async current(version: number): Promise<Subscription[]> {
+		if (this.cachedVersion === version) return this.cached;
+		// One reload shared by the events that arrive while it runs.
+		this.loading ??= this.reload().finally(() => (this.loading = undefined));
+		const list = await this.loading;
+		// A change landed between the version read and the reload: read again, so the list is never older than `version`.
+		if ((this.cachedVersion ?? -1) < version) return this.reload();
+		return list;
+	}
+
+	private async reload(): Promise<Subscription[]> {
+		const [[, rawVersion], [, all]] = (await this.redis
+			.multi()
+			.get(this.keys.subscriptionsVersion)
+			.hgetall(this.keys.subscriptions)
+			.exec()) as [[Error | null, string | null], [Error | null, Record<string, string>]];
+		const version = Number(rawVersion ?? 0);
+		const list = parseAll(all);
+		if (this.cachedVersion === undefined || version >= this.cachedVersion) {
+			this.cached = list;
+			this.cachedVersion = version;
+		}
+		return list;
 	}
 }

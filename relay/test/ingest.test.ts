@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { signBody } from '../../nodes/providers/signnow/webhook';
 import type { Relay } from '../src/app';
+import { deliveryId } from '../src/deliveries';
 import {
 	SIGNBEE_SECRET,
 	SIGNNOW_OLD_SECRET,
@@ -23,12 +24,14 @@ import {
 const prefix = uniquePrefix('ingest');
 let relay: Relay;
 let sink: Sink;
+let subscriptionId: string;
 
 beforeAll(async () => {
 	sink = await new Sink().start();
 	relay = await startRelay(prefix, { bodyLimitBytes: '16kb' });
 	const created = await api(relay, 'POST', '/v1/subscriptions', { url: sink.url });
 	expect(created.status).toBe(201);
+	subscriptionId = (created.json as { id: string }).id;
 });
 
 afterAll(async () => {
@@ -124,8 +127,9 @@ describe('accepted webhooks', () => {
 		expect(responses.filter((r) => !(r.json as { events: Array<{ duplicate: boolean }> }).events[0].duplicate)).toHaveLength(1);
 		expect(await metric('relay_events_enqueued_total', 'source="signnow"')).toBe(enqueuedBefore + 1);
 		expect(await metric('relay_events_duplicate_total', 'source="signnow"')).toBe(duplicatesBefore + 49);
-		const fanoutJob = await relay.pipeline.fanoutQueue.getJob(id);
-		expect(fanoutJob?.id).toBe(id);
+		// Fanned out at ingest: exactly one delivery job, whose id is deterministic.
+		const deliveryJob = await relay.deliveries.queueFor(subscriptionId).getJob(deliveryId(subscriptionId, id));
+		expect(deliveryJob?.id).toBe(`${subscriptionId}.${id}`);
 		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === id), 10_000, 'delivery');
 		await sleep(500);
 		expect(sink.received.filter((r) => r.headers['webhook-id'] === id)).toHaveLength(1);

@@ -2,7 +2,8 @@
  * SignNow callback verification and normalization: pure functions over the raw body, checked
  * against fixed test vectors (HMAC-SHA256 computed independently, in hex and in base64).
  */
-import { signBody, signNowWebhook, stripAccessTokens, SIGNNOW_EVENT_TYPES } from '../../nodes/providers/signnow/webhook';
+import { signBody, signNowWebhook, SIGNNOW_EVENT_TYPES } from '../../nodes/providers/signnow/webhook';
+import { stripTokens } from '../../nodes/providers/webhook';
 import { WebhookRejection, type InboundWebhook } from '../../nodes/providers/webhook';
 
 const SECRET = 'whsec-test-key';
@@ -108,9 +109,9 @@ describe('normalize', () => {
 		}
 	});
 
-	test('stripAccessTokens removes tokens at any depth, and nothing else', () => {
+	test('stripTokens removes tokens at any depth, and nothing else', () => {
 		expect(
-			stripAccessTokens({ meta: { access_token: 'a', keep: 1 }, list: [{ refresh_token: 'r', token: 't', tokenized: true }], n: null }),
+			stripTokens({ meta: { access_token: 'a', keep: 1 }, list: [{ refresh_token: 'r', token: 't', tokenized: true }], n: null }),
 		).toEqual({ meta: { keep: 1 }, list: [{ tokenized: true }], n: null });
 	});
 });

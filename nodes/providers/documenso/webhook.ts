@@ -8,11 +8,14 @@
  */
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
+	firstText,
 	header,
 	isRecord,
 	parseJsonBody,
 	safeEqual,
+	secondsOption,
 	stableEventId,
+	stripTokens,
 	toIsoTime,
 	WebhookRejection,
 	type InboundWebhook,
@@ -45,23 +48,7 @@ export function documensoEventName(value: string): string {
 	return value.trim().toUpperCase().replace(/\./g, '_');
 }
 
-/** Recipient signing tokens open the signing page: they never leave the relay. */
-export function stripSigningTokens(value: unknown): unknown {
-	if (Array.isArray(value)) return value.map(stripSigningTokens);
-	if (!isRecord(value)) return value;
-	const result: Record<string, unknown> = {};
-	for (const [key, inner] of Object.entries(value)) {
-		if (/^(token|access_token|refresh_token)$/i.test(key)) continue;
-		result[key] = stripSigningTokens(inner);
-	}
-	return result;
-}
 
-function text(value: unknown): string | undefined {
-	if (typeof value === 'string' && value !== '') return value;
-	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-	return undefined;
-}
 
 function recipientsOf(document: Record<string, unknown>): Array<Record<string, unknown>> {
 	const list = Array.isArray(document.recipients)
@@ -143,11 +130,7 @@ export const documensoWebhook: WebhookHandler<DocumensoOptions> = {
 
 	parseOptions(raw) {
 		const options = isRecord(raw) ? raw : {};
-		const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
-		if (typeof tolerance !== 'number' || !(tolerance >= 0) || !Number.isFinite(tolerance)) {
-			throw new Error('options.toleranceSeconds must be a number of seconds (0 turns the check off).');
-		}
-		return { toleranceSeconds: tolerance };
+		return { toleranceSeconds: secondsOption(options, 'toleranceSeconds', DEFAULT_TOLERANCE_SECONDS) };
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -188,7 +171,7 @@ export const documensoWebhook: WebhookHandler<DocumensoOptions> = {
 	normalize(request, _options, nowMs): CanonicalEvent[] {
 		const { event, document, body } = parseCallback(request);
 		const recipient = subjectRecipient(event, recipientsOf(document));
-		const documentId = text(document.envelopeId) ?? text(document.id) ?? null;
+		const documentId = firstText(document.envelopeId) ?? firstText(document.id) ?? null;
 		return [
 			{
 				id: stableEventId('documenso', event, documentId ?? '', stateFingerprint(document)),
@@ -196,8 +179,8 @@ export const documensoWebhook: WebhookHandler<DocumensoOptions> = {
 				type: DOCUMENSO_EVENT_TYPES[event] ?? 'other',
 				providerEvent: event,
 				documentId,
-				documentName: text(document.title),
-				signerEmail: recipient ? text(recipient.email) : undefined,
+				documentName: firstText(document.title),
+				signerEmail: recipient ? firstText(recipient.email) : undefined,
 				// `createdAt` changes on every attempt; the document's own times do not.
 				occurredAt: toIsoTime(
 					(event === 'DOCUMENT_COMPLETED' ? document.completedAt : undefined) ??
@@ -208,7 +191,7 @@ export const documensoWebhook: WebhookHandler<DocumensoOptions> = {
 						body.createdAt,
 					nowMs,
 				),
-				payload: stripSigningTokens(body),
+				payload: stripTokens(body),
 			},
 		];
 	},

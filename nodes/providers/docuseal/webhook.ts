@@ -11,10 +11,12 @@ import { createHmac } from 'node:crypto';
 
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
+	firstText,
 	header,
 	isRecord,
 	parseJsonBody,
 	safeEqual,
+	secondsOption,
 	stableEventId,
 	toIsoTime,
 	WebhookRejection,
@@ -43,11 +45,6 @@ export type DocusealOptions =
 	| { mode: 'hmac'; toleranceSeconds: number }
 	| { mode: 'header'; headerName: string };
 
-function text(value: unknown): string | undefined {
-	if (typeof value === 'string' && value !== '') return value;
-	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-	return undefined;
-}
 
 /**
  * A submitter's `slug` (and the `embed_src` built from it) opens that person's signing form:
@@ -128,11 +125,10 @@ export const docusealWebhook: WebhookHandler<DocusealOptions> = {
 			return { mode: 'header', headerName: name.toLowerCase() };
 		}
 		if (mode !== 'hmac') throw new Error('options.mode must be "hmac" (default) or "header".');
-		const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
-		if (typeof tolerance !== 'number' || !(tolerance > 0) || !Number.isFinite(tolerance)) {
-			throw new Error('options.toleranceSeconds must be a positive number of seconds.');
-		}
-		return { mode: 'hmac', toleranceSeconds: tolerance };
+		return {
+			mode: 'hmac',
+			toleranceSeconds: secondsOption(options, 'toleranceSeconds', DEFAULT_TOLERANCE_SECONDS, false),
+		};
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -154,21 +150,21 @@ export const docusealWebhook: WebhookHandler<DocusealOptions> = {
 		const submission = isRecord(data.submission) ? data.submission : undefined;
 		const template = isRecord(data.template) ? data.template : undefined;
 		const documentId = isForm
-			? text(submission?.id) ?? text(data.submission_id)
+			? firstText(submission?.id) ?? firstText(data.submission_id)
 			: providerEvent.startsWith('submission.')
-				? text(data.id)
+				? firstText(data.id)
 				: undefined;
 		return [
 			{
 				// DocuSeal keeps `timestamp` (the event's creation) across retries but re-serializes
 				// `data` on each attempt, so the id rests on the event, the record and that time.
-				id: stableEventId('docuseal', providerEvent, text(data.id) ?? '', text(body.timestamp) ?? ''),
+				id: stableEventId('docuseal', providerEvent, firstText(data.id) ?? '', firstText(body.timestamp) ?? ''),
 				provider: 'docuseal',
 				type: DOCUSEAL_EVENT_TYPES[providerEvent] ?? 'other',
 				providerEvent,
 				documentId: documentId ?? null,
-				documentName: text(template?.name) ?? text(data.name),
-				signerEmail: isForm ? text(data.email) : undefined,
+				documentName: firstText(template?.name) ?? firstText(data.name),
+				signerEmail: isForm ? firstText(data.email) : undefined,
 				occurredAt: toIsoTime(body.timestamp, nowMs),
 				payload: stripSigningLinks(body),
 			},

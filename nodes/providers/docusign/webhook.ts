@@ -11,10 +11,13 @@ import { createHmac } from 'node:crypto';
 
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
+	firstText,
 	isRecord,
 	parseJsonBody,
 	safeEqual,
+	secondsOption,
 	stableEventId,
+	stripTokens,
 	toIsoTime,
 	WebhookRejection,
 	type InboundWebhook,
@@ -75,22 +78,6 @@ function offeredSignatures(request: InboundWebhook): Buffer[] {
 	return digests;
 }
 
-function text(value: unknown): string | undefined {
-	if (typeof value === 'string' && value !== '') return value;
-	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-	return undefined;
-}
-
-function stripTokens(value: unknown): unknown {
-	if (Array.isArray(value)) return value.map(stripTokens);
-	if (!isRecord(value)) return value;
-	const result: Record<string, unknown> = {};
-	for (const [key, inner] of Object.entries(value)) {
-		if (/^(token|access_token|refresh_token)$/i.test(key)) continue;
-		result[key] = stripTokens(inner);
-	}
-	return result;
-}
 
 function parseMessage(request: InboundWebhook): {
 	body: Record<string, unknown>;
@@ -109,13 +96,13 @@ function parseMessage(request: InboundWebhook): {
 
 /** The recipient a recipient-* event is about, found in the envelope summary when included. */
 function findRecipient(data: Record<string, unknown>): Record<string, unknown> | undefined {
-	const recipientId = text(data.recipientId);
+	const recipientId = firstText(data.recipientId);
 	const summary = isRecord(data.envelopeSummary) ? data.envelopeSummary : undefined;
 	const recipients = summary && isRecord(summary.recipients) ? summary.recipients : undefined;
 	if (!recipientId || !recipients) return undefined;
 	for (const group of Object.values(recipients)) {
 		if (!Array.isArray(group)) continue;
-		const found = group.filter(isRecord).find((r) => text(r.recipientId) === recipientId);
+		const found = group.filter(isRecord).find((r) => firstText(r.recipientId) === recipientId);
 		if (found) return found;
 	}
 	return undefined;
@@ -126,11 +113,7 @@ export const docusignWebhook: WebhookHandler<DocusignOptions> = {
 
 	parseOptions(raw) {
 		const options = isRecord(raw) ? raw : {};
-		const maxAge = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
-		if (typeof maxAge !== 'number' || !(maxAge >= 0) || !Number.isFinite(maxAge)) {
-			throw new Error('options.maxAgeSeconds must be a number of seconds (0 turns the check off).');
-		}
-		return { maxAgeSeconds: maxAge };
+		return { maxAgeSeconds: secondsOption(options, 'maxAgeSeconds', DEFAULT_MAX_AGE_SECONDS) };
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -172,24 +155,24 @@ export const docusignWebhook: WebhookHandler<DocusignOptions> = {
 		const { body, event, data } = parseMessage(request);
 		const summary = isRecord(data.envelopeSummary) ? data.envelopeSummary : undefined;
 		const recipient = findRecipient(data);
-		const documentId = text(data.envelopeId) ?? null;
+		const documentId = firstText(data.envelopeId) ?? null;
 		return [
 			{
 				// Everything but retryCount repeats on a retry; these fields identify the event.
 				id: stableEventId(
 					'docusign',
 					event,
-					text(data.accountId) ?? '',
+					firstText(data.accountId) ?? '',
 					documentId ?? '',
-					text(data.recipientId) ?? '',
-					text(body.generatedDateTime) ?? '',
+					firstText(data.recipientId) ?? '',
+					firstText(body.generatedDateTime) ?? '',
 				),
 				provider: 'docusign',
 				type: DOCUSIGN_EVENT_TYPES[event] ?? 'other',
 				providerEvent: event,
 				documentId,
-				documentName: text(summary?.emailSubject),
-				signerEmail: recipient ? text(recipient.email) : undefined,
+				documentName: firstText(summary?.emailSubject),
+				signerEmail: recipient ? firstText(recipient.email) : undefined,
 				occurredAt: toIsoTime(body.generatedDateTime, nowMs),
 				payload: stripTokens(body),
 			},

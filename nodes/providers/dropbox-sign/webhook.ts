@@ -12,11 +12,14 @@ import { createHmac } from 'node:crypto';
 
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
+	firstText,
 	header,
 	isRecord,
-	parseJsonBody,
+	parseJsonText,
 	safeEqual,
+	secondsOption,
 	stableEventId,
+	stripTokens,
 	toIsoTime,
 	WebhookRejection,
 	type InboundWebhook,
@@ -120,7 +123,7 @@ interface ParsedCallback {
 }
 
 function parseCallback(request: InboundWebhook): ParsedCallback {
-	const body = parseJsonBody({ rawBody: Buffer.from(callbackJson(request), 'utf8'), headers: {} });
+	const body = parseJsonText(callbackJson(request));
 	const event = isRecord(body) && isRecord(body.event) ? body.event : undefined;
 	const eventTime = event && (typeof event.event_time === 'number' ? String(event.event_time) : event.event_time);
 	if (
@@ -140,22 +143,6 @@ function parseCallback(request: InboundWebhook): ParsedCallback {
 	return { body, event, eventTime, eventType: event.event_type, eventHashValue: event.event_hash };
 }
 
-function text(value: unknown): string | undefined {
-	if (typeof value === 'string' && value !== '') return value;
-	if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-	return undefined;
-}
-
-function stripTokens(value: unknown): unknown {
-	if (Array.isArray(value)) return value.map(stripTokens);
-	if (!isRecord(value)) return value;
-	const result: Record<string, unknown> = {};
-	for (const [key, inner] of Object.entries(value)) {
-		if (/^(token|access_token|refresh_token)$/i.test(key)) continue;
-		result[key] = stripTokens(inner);
-	}
-	return result;
-}
 
 export const dropboxSignWebhook: WebhookHandler<DropboxSignOptions> = {
 	provider: 'dropbox-sign',
@@ -164,11 +151,7 @@ export const dropboxSignWebhook: WebhookHandler<DropboxSignOptions> = {
 
 	parseOptions(raw) {
 		const options = isRecord(raw) ? raw : {};
-		const maxAge = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
-		if (typeof maxAge !== 'number' || !(maxAge >= 0) || !Number.isFinite(maxAge)) {
-			throw new Error('options.maxAgeSeconds must be a number of seconds (0 turns the check off).');
-		}
-		return { maxAgeSeconds: maxAge };
+		return { maxAgeSeconds: secondsOption(options, 'maxAgeSeconds', DEFAULT_MAX_AGE_SECONDS) };
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -201,14 +184,14 @@ export const dropboxSignWebhook: WebhookHandler<DropboxSignOptions> = {
 		const { body, event, eventTime, eventType } = parseCallback(request);
 		const metadata = isRecord(event.event_metadata) ? event.event_metadata : {};
 		const signatureRequest = isRecord(body.signature_request) ? body.signature_request : undefined;
-		const relatedSignatureId = text(metadata.related_signature_id);
+		const relatedSignatureId = firstText(metadata.related_signature_id);
 		const signatures = Array.isArray(signatureRequest?.signatures)
 			? signatureRequest.signatures.filter(isRecord)
 			: [];
 		const signer = relatedSignatureId
 			? signatures.find((s) => s.signature_id === relatedSignatureId)
 			: undefined;
-		const documentId = text(signatureRequest?.signature_request_id) ?? null;
+		const documentId = firstText(signatureRequest?.signature_request_id) ?? null;
 		return [
 			{
 				// Every retry repeats event_time, event_type and the signature it concerns.
@@ -218,14 +201,14 @@ export const dropboxSignWebhook: WebhookHandler<DropboxSignOptions> = {
 					eventType,
 					documentId ?? '',
 					relatedSignatureId ?? '',
-					text(metadata.reported_for_app_id) ?? text(metadata.reported_for_account_id) ?? '',
+					firstText(metadata.reported_for_app_id) ?? firstText(metadata.reported_for_account_id) ?? '',
 				),
 				provider: 'dropbox-sign',
 				type: DROPBOX_SIGN_EVENT_TYPES[eventType] ?? 'other',
 				providerEvent: eventType,
 				documentId,
-				documentName: text(signatureRequest?.title),
-				signerEmail: signer ? text(signer.signer_email_address) : undefined,
+				documentName: firstText(signatureRequest?.title),
+				signerEmail: signer ? firstText(signer.signer_email_address) : undefined,
 				occurredAt: toIsoTime(eventTime, nowMs),
 				payload: stripTokens(body),
 			},

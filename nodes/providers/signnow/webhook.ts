@@ -9,11 +9,13 @@ import { createHmac } from 'node:crypto';
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
 	canonicalJson,
+	firstText,
 	header,
 	isRecord,
 	parseJsonBody,
 	safeEqual,
 	stableEventId,
+	stripTokens,
 	toIsoTime,
 	WebhookRejection,
 	type InboundWebhook,
@@ -64,23 +66,6 @@ function decodeSignature(value: string): Buffer | undefined {
 	return decoded.length === 32 ? decoded : undefined;
 }
 
-/** The payload minus every access token it may carry (SignNow puts the subscriber's in `meta`). */
-export function stripAccessTokens(value: unknown): unknown {
-	if (Array.isArray(value)) return value.map(stripAccessTokens);
-	if (!isRecord(value)) return value;
-	const result: Record<string, unknown> = {};
-	for (const [key, inner] of Object.entries(value)) {
-		if (/^(access_token|refresh_token|token)$/i.test(key)) continue;
-		result[key] = stripAccessTokens(inner);
-	}
-	return result;
-}
-
-function text(value: unknown): string | undefined {
-	if (typeof value === 'string' && value !== '') return value;
-	if (typeof value === 'number') return String(value);
-	return undefined;
-}
 
 export const signNowWebhook: WebhookHandler<Record<string, never>> = {
 	provider: 'signnow',
@@ -118,13 +103,13 @@ export const signNowWebhook: WebhookHandler<Record<string, never>> = {
 		const meta = body.meta;
 		const content = isRecord(body.content) ? body.content : {};
 		const providerEvent = meta.event as string;
-		const payload = stripAccessTokens(body);
+		const payload = stripTokens(body);
 		// SignNow sends no event id; a retry repeats the same event, timestamp and content.
 		const id = stableEventId(
 			'signnow',
 			providerEvent,
-			text(meta.timestamp) ?? '',
-			canonicalJson(stripAccessTokens(content)),
+			firstText(meta.timestamp) ?? '',
+			canonicalJson(stripTokens(content)),
 		);
 		return [
 			{
@@ -132,9 +117,9 @@ export const signNowWebhook: WebhookHandler<Record<string, never>> = {
 				provider: 'signnow',
 				type: SIGNNOW_EVENT_TYPES[providerEvent] ?? 'other',
 				providerEvent,
-				documentId: text(content.document_id) ?? null,
-				documentName: text(content.document_name),
-				signerEmail: text(content.signer_email) ?? text(content.email),
+				documentId: firstText(content.document_id) ?? null,
+				documentName: firstText(content.document_name),
+				signerEmail: firstText(content.signer_email) ?? firstText(content.email),
 				occurredAt: toIsoTime(meta.timestamp, nowMs),
 				payload,
 			},

@@ -5,9 +5,11 @@
  */
 import { isCanonicalEventType, type CanonicalEvent, type CanonicalEventType } from '../events';
 import {
+	firstText,
 	header,
 	isRecord,
 	parseJsonBody,
+	secondsOption,
 	stableEventId,
 	toIsoTime,
 	WebhookRejection,
@@ -46,14 +48,6 @@ export function mapEventType(providerEvent: string): CanonicalEventType {
 	return EVENT_TYPES[providerEvent] ?? (isCanonicalEventType(providerEvent) ? providerEvent : 'other');
 }
 
-function firstString(...values: unknown[]): string | undefined {
-	for (const value of values) {
-		if (typeof value === 'string' && value !== '') return value;
-		if (typeof value === 'number') return String(value);
-	}
-	return undefined;
-}
-
 export const standardWebhooks: WebhookHandler<StandardWebhooksOptions> = {
 	provider: 'standard-webhooks',
 
@@ -69,11 +63,10 @@ export const standardWebhooks: WebhookHandler<StandardWebhooksOptions> = {
 			}
 			headers[key] = value.toLowerCase();
 		}
-		const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
-		if (typeof tolerance !== 'number' || !(tolerance > 0)) {
-			throw new Error('options.toleranceSeconds must be a positive number of seconds.');
-		}
-		return { headers, toleranceSeconds: tolerance };
+		return {
+			headers,
+			toleranceSeconds: secondsOption(options, 'toleranceSeconds', DEFAULT_TOLERANCE_SECONDS, false),
+		};
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -94,7 +87,7 @@ export const standardWebhooks: WebhookHandler<StandardWebhooksOptions> = {
 		const body = parseJsonBody(request);
 		if (!isRecord(body)) throw new WebhookRejection('malformed_body', 'The body must be a JSON object.');
 		const data = isRecord(body.data) ? body.data : body;
-		const providerEvent = firstString(body.type, body.event, body.event_type);
+		const providerEvent = firstText(body.type, body.event, body.event_type);
 		if (!providerEvent) {
 			throw new WebhookRejection('malformed_body', 'The payload names no event ("type" or "event").');
 		}
@@ -106,9 +99,9 @@ export const standardWebhooks: WebhookHandler<StandardWebhooksOptions> = {
 				type: mapEventType(providerEvent),
 				providerEvent,
 				documentId:
-					firstString(data.document_id, data.documentId, body.document_id, data.envelope_id) ?? null,
-				documentName: firstString(data.document_name, data.documentName, data.title, data.name),
-				signerEmail: firstString(data.signer_email, data.signerEmail, data.email, body.signer_email),
+					firstText(data.document_id, data.documentId, body.document_id, data.envelope_id) ?? null,
+				documentName: firstText(data.document_name, data.documentName, data.title, data.name),
+				signerEmail: firstText(data.signer_email, data.signerEmail, data.email, body.signer_email),
 				occurredAt: toIsoTime(
 					body.timestamp ?? data.signed_at ?? header(request, options.headers.timestamp),
 					nowMs,

@@ -15,7 +15,7 @@
  *   `X-SignOS-Signature`, retried with exponential backoff on failure, same body each time.
  *
  * Where the seed is silent (payload field names, error body shape) the choices are the
- * ones documented in docs/providers-b.md.
+ * ones documented in README.md (Providers → SignOS).
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
