@@ -8,4 +8,8 @@ module.exports = {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', isolatedModules: true }],
 	},
 	testTimeout: 30_000,
+	// Every test stops the servers, relays and Redis connections it starts; what is left are idle
+	// keep-alive sockets of fetch's global pool (and BullMQ's blocking connections while they
+	// wind down), which would otherwise keep a finished run open.
+	forceExit: true,
 };

@@ -107,7 +107,6 @@ export function openApiDocument(version: string): Record<string, unknown> {
 						'404': response('Unknown source.', error),
 						'413': response('Body over RELAY_BODY_LIMIT.', error),
 						'415': response('Signed correctly, but not the media type the provider sends (e.g. JSON).', error),
-						'415': response('Unsupported media type.', error),
 						'503': response('Redis unavailable: nothing was stored; retry.', error),
 					},
 				},

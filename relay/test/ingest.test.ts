@@ -161,9 +161,27 @@ describe('rejections', () => {
 
 	it('400 for a correctly signed body that is not a valid callback', async () => {
 		const body = 'this is not json';
-		const response = await post(`${relay.url}/ingest/signnow`, body, { 'x-signnow-signature': signBody('signnow-test-secret-key', body) });
+		const response = await post(`${relay.url}/ingest/signnow`, body, {
+			'content-type': 'application/json',
+			'x-signnow-signature': signBody('signnow-test-secret-key', body),
+		});
 		expect(response.status).toBe(400);
 		expect(response.json).toMatchObject({ error: 'malformed_body' });
+	});
+
+	it('415 for a correctly signed callback in a media type the provider never sends', async () => {
+		const callback = signNowCallback();
+		for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', undefined]) {
+			const headers: Record<string, string> = { 'x-signnow-signature': callback.headers['x-signnow-signature'] };
+			if (contentType) headers['content-type'] = contentType;
+			const response = await fetch(`${relay.url}/ingest/signnow`, {
+				method: 'POST',
+				body: new Uint8Array(Buffer.from(callback.body)),
+				headers,
+			});
+			expect(response.status).toBe(415);
+			expect(await response.json()).toMatchObject({ error: 'unsupported_media_type' });
+		}
 	});
 
 	it('413 over the body limit, 404 for an unknown source', async () => {

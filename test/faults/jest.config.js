@@ -15,4 +15,6 @@ module.exports = {
 	globalTeardown: '<rootDir>/test/faults/global-teardown.ts',
 	testTimeout: 15 * 60_000,
 	maxWorkers: 1,
+	// Scenarios stop their processes; idle keep-alive sockets must not hold a finished run open.
+	forceExit: true,
 };

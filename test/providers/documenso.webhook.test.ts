@@ -177,12 +177,12 @@ describe('Documenso webhook', () => {
 	it('rejects malformed bodies with 400', () => {
 		const notJson: InboundWebhook = {
 			rawBody: Buffer.from('{"event":'),
-			headers: { 'x-documenso-secret': SECRET },
+			headers: { 'content-type': 'application/json', 'x-documenso-secret': SECRET },
 		};
 		expect(rejection(() => documensoWebhook.normalize(notJson, options, NOW)).status).toBe(400);
 		const noPayload: InboundWebhook = {
 			rawBody: Buffer.from(JSON.stringify({ event: 'DOCUMENT_SENT' })),
-			headers: { 'x-documenso-secret': SECRET },
+			headers: { 'content-type': 'application/json', 'x-documenso-secret': SECRET },
 		};
 		expect(rejection(() => documensoWebhook.normalize(noPayload, options, NOW)).reason).toBe('malformed_body');
 	});

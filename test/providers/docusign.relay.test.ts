@@ -33,8 +33,9 @@ describeRelayCase({
 	wrongSecret: () => callback({ keys: ['some-other-key'] }),
 	stale: () => callback({ generatedAt: Date.now() - 30 * 86_400_000 }),
 	malformed: () => {
-		const body = '<DocuSignEnvelopeInformation/>';
-		return { headers: { 'content-type': 'text/xml', 'x-docusign-signature-1': createHmac('sha256', KEY).update(body).digest('base64') }, body };
+		// Signed, JSON as configured, but not a Connect message.
+		const body = '{"event":"envelope-completed"}';
+		return { headers: { 'content-type': 'application/json', 'x-docusign-signature-1': createHmac('sha256', KEY).update(body).digest('base64') }, body };
 	},
 	expected: { type: 'document.completed', documentId: ENVELOPE, providerEvent: 'envelope-completed' },
 });

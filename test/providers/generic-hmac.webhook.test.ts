@@ -135,7 +135,7 @@ describe('generic HMAC source: Yousign preset', () => {
 	// developers.yousign.com: "sha256=" + hex HMAC-SHA256 of the raw payload.
 	const request = (raw: string, signature = `sha256=${hmacHex(SECRET, raw)}`, retry = '0'): InboundWebhook => ({
 		rawBody: Buffer.from(raw),
-		headers: { 'x-yousign-signature-256': signature, 'x-yousign-retry': retry, 'x-yousign-issued-at': String(NOW_S) },
+		headers: { 'content-type': 'application/json', 'x-yousign-signature-256': signature, 'x-yousign-retry': retry, 'x-yousign-issued-at': String(NOW_S) },
 	});
 
 	it('accepts a valid webhook and maps Yousign events', () => {
@@ -244,7 +244,7 @@ describe('generic HMAC source: Standard-Webhooks-like scheme under other header 
 	// Signed by the project's Standard Webhooks implementation, a separate code path.
 	const request = (id: string, ts: number, body = raw, signature = standardWebhooksSign(SECRET, id, ts, raw)): InboundWebhook => ({
 		rawBody: Buffer.from(body),
-		headers: { 'x-acme-id': id, 'x-acme-timestamp': String(ts), 'x-acme-signature': signature },
+		headers: { 'content-type': 'application/json', 'x-acme-id': id, 'x-acme-timestamp': String(ts), 'x-acme-signature': signature },
 	});
 
 	it('accepts what a Standard Webhooks signer produces, among several signatures', () => {
@@ -299,14 +299,14 @@ describe('generic HMAC source: sha512, base64 and a {timestamp}.{body} template'
 		createHmac('sha512', secret).update(`${ts}.${body}`).digest('base64');
 
 	it('accepts a valid request and passes a canonical event name through', () => {
-		const request = { rawBody: Buffer.from(raw), headers: { timestamp: String(NOW), signature: sign512(NOW, raw) } };
+		const request = { rawBody: Buffer.from(raw), headers: { 'content-type': 'application/json', timestamp: String(NOW), signature: sign512(NOW, raw) } };
 		const [event] = accept(request, [SECRET], options);
 		expect(event).toMatchObject({ provider: 'generic-hmac', type: 'document.completed', occurredAt: new Date(NOW).toISOString() });
 	});
 
 	it('rejects a sha256 digest, a stale millisecond timestamp and the wrong secret', () => {
 		const sha256 = createHmac('sha256', SECRET).update(`${NOW}.${raw}`).digest('base64');
-		const base = (signature: string, ts = NOW) => ({ rawBody: Buffer.from(raw), headers: { timestamp: String(ts), signature } });
+		const base = (signature: string, ts = NOW) => ({ rawBody: Buffer.from(raw), headers: { 'content-type': 'application/json', timestamp: String(ts), signature } });
 		expect(rejection(() => genericHmacWebhook.verify(base(sha256), [SECRET], options, NOW)).reason).toBe('bad_signature');
 		expect(rejection(() => genericHmacWebhook.verify(base(sign512(NOW - 61_000, raw), NOW - 61_000), [SECRET], options, NOW)).reason).toBe('stale_timestamp');
 		expect(rejection(() => genericHmacWebhook.verify(base(sign512(NOW, raw, 'x')), [SECRET], options, NOW)).reason).toBe('bad_signature');

@@ -78,7 +78,7 @@ export function signNowEvent(source: SourceSpec, key: string, options: EventOpti
 	const base = Buffer.byteLength(JSON.stringify(payload));
 	payload.content.note = padding(options.bytes ?? 1024, base);
 	const body = Buffer.from(JSON.stringify(payload));
-	const [event] = signNowWebhook.normalize({ rawBody: body, headers: {} }, {}, Date.now());
+	const [event] = signNowWebhook.normalize({ rawBody: body, headers: { 'content-type': 'application/json' } }, {}, Date.now());
 	const signature = signBody(source.secrets[0], body);
 	return {
 		key,
@@ -106,7 +106,12 @@ export function standardEvent(source: SourceSpec, key: string, options: EventOpt
 	const base = Buffer.byteLength(JSON.stringify(payload));
 	payload.data.note = padding(options.bytes ?? 1024, base);
 	const body = Buffer.from(JSON.stringify(payload));
-	const headers = { 'webhook-id': webhookId, 'webhook-timestamp': '0', 'webhook-signature': 'v1,' };
+	const headers = {
+		'content-type': 'application/json',
+		'webhook-id': webhookId,
+		'webhook-timestamp': '0',
+		'webhook-signature': 'v1,',
+	};
 	const [event] = standardWebhooksNormalize(body, headers);
 	return {
 		key,
