@@ -3,5 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-	npm ci --no-audit --no-fund
+	# `npm install`, not `npm ci`: npm 11 writes lock files whose optional platform packages
+	# (unrs-resolver's bindings, via @n8n/node-cli's lint plugins) `npm ci` then calls out of
+	# sync. `npm install` still installs the locked versions.
+	npm install --no-audit --no-fund
 fi
