@@ -20,7 +20,7 @@ const event = {
 };
 
 function delivery(secret: string, body: string, atSeconds: number) {
-	return { rawBody: Buffer.from(body), headers: signedHeaders(secret, 'evt_1', atSeconds, body) };
+	return { rawBody: Buffer.from(body), headers: { 'content-type': 'application/json', ...signedHeaders(secret, 'evt_1', atSeconds, body) } };
 }
 
 const NOW = Date.parse('2026-01-01T00:00:10.000Z');
