@@ -49,6 +49,7 @@ export class Relay {
 	readonly logger: Logger;
 	readonly keys: Keys;
 	readonly metrics: Metrics;
+	private readonly ingestConnection: RedisClient;
 	private readonly command: RedisClient;
 	private readonly workerConnection: RedisClient;
 	private readonly subscriber: RedisClient;
@@ -70,6 +71,7 @@ export class Relay {
 	) {
 		this.logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'esign-relay' } });
 		this.keys = new Keys(config.redisPrefix);
+		this.ingestConnection = createRedis(config, 'ingest');
 		this.command = createRedis(config, 'command');
 		this.workerConnection = createRedis(config, 'worker');
 		this.subscriber = createRedis(config, 'subscriber');
@@ -82,6 +84,7 @@ export class Relay {
 		this.deliveries = new DeliveryManager(
 			config,
 			this.keys,
+			this.ingestConnection,
 			this.command,
 			this.workerConnection,
 			this.subscriptions,
@@ -89,19 +92,11 @@ export class Relay {
 			this.metrics,
 			this.logger,
 		);
-		this.pipeline = new Pipeline(
-			config,
-			this.keys,
-			this.command,
-			this.workerConnection,
-			this.subscriptions,
-			this.deliveries,
-			this.logger,
-		);
+		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries);
 	}
 
 	private async queueDepth() {
-		return [...(await this.pipeline.depth()), ...(await this.deliveries.depth())];
+		return await this.deliveries.depth();
 	}
 
 	get url(): string {
@@ -137,7 +132,7 @@ export class Relay {
 			res.json({ ok: true });
 		});
 		app.get('/readyz', async (_req, res) => {
-			const checks = { redis: false, workers: this.ready && this.pipeline.running() && this.deliveries.running() };
+			const checks = { redis: false, workers: this.ready && this.deliveries.running() };
 			try {
 				checks.redis = (await this.command.ping()) === 'PONG';
 			} catch {
@@ -190,7 +185,7 @@ export class Relay {
 
 	/** Connects, checks Redis durability, starts workers, then listens. */
 	async start(): Promise<void> {
-		await Promise.all([connect(this.command, this.config), connect(this.workerConnection, this.config), connect(this.subscriber, this.config)]);
+		await Promise.all(this.connections().map((client) => connect(client, this.config)));
 		const durability = await checkDurability(this.command);
 		if (durability.problems.length > 0 && this.config.strictDurability) {
 			await this.closeRedis();
@@ -206,7 +201,6 @@ export class Relay {
 
 		await this.subscriber.subscribe(this.keys.subscriptionsChannel);
 		this.subscriber.on('message', () => void this.deliveries.reconcile());
-		this.pipeline.startFanout();
 		await this.deliveries.reconcile();
 		this.reconcileTimer = setInterval(() => void this.deliveries.reconcile(), RECONCILE_INTERVAL_MS);
 		this.reconcileTimer.unref();
@@ -245,9 +239,7 @@ export class Relay {
 		server?.closeIdleConnections();
 		const drained = (async () => {
 			await serverClosed;
-			await this.pipeline.closeWorker();
 			await this.deliveries.close();
-			await this.pipeline.closeQueue();
 		})();
 		let timer: NodeJS.Timeout | undefined;
 		const timeout = new Promise<'timeout'>((resolve) => {
@@ -260,7 +252,7 @@ export class Relay {
 			server?.closeAllConnections();
 			// Unfinished jobs keep their lock until it expires, then any relay takes them over.
 			await Promise.race([
-				Promise.all([this.pipeline.forceClose(), this.deliveries.forceClose()]),
+				this.deliveries.forceClose(),
 				new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
 			]);
 		}
@@ -269,9 +261,13 @@ export class Relay {
 		this.logger.info('esign-relay stopped');
 	}
 
+	private connections(): RedisClient[] {
+		return [this.ingestConnection, this.command, this.workerConnection, this.subscriber];
+	}
+
 	private async closeRedis(): Promise<void> {
 		await Promise.all(
-			[this.command, this.workerConnection, this.subscriber].map((client) =>
+			this.connections().map((client) =>
 				client.quit().catch(() => client.disconnect()),
 			),
 		);

@@ -124,7 +124,6 @@ const configSchema = z.object({
 			}
 		})
 		.default(parseTargetRules(['loopback', 'private'])),
-	fanoutConcurrency: positiveInt.max(1000).default(16),
 	/** Delivered jobs kept per subscription for the API (the dead letters are always kept). */
 	keepDelivered: nonNegativeInt.default(1000),
 	shutdownTimeoutMs: duration.default(30_000),
@@ -158,7 +157,6 @@ export const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
 	circuitFailureThreshold: 'RELAY_CIRCUIT_FAILURE_THRESHOLD',
 	circuitCooldownMs: 'RELAY_CIRCUIT_COOLDOWN',
 	allowedTargets: 'RELAY_ALLOWED_TARGETS',
-	fanoutConcurrency: 'RELAY_FANOUT_CONCURRENCY',
 	keepDelivered: 'RELAY_KEEP_DELIVERED',
 	shutdownTimeoutMs: 'RELAY_SHUTDOWN_TIMEOUT',
 	logLevel: 'RELAY_LOG_LEVEL',

@@ -112,6 +112,11 @@ return 0
 /** BullMQ checks the limiter key only when a limit is set; "no limit" is a limit nobody reaches. */
 const UNLIMITED_PER_SECOND = 1_000_000;
 
+/** The BullMQ queue holding a subscription's deliveries (under the prefix `Keys.bull`). */
+export function deliveryQueueName(subscriptionId: string): string {
+	return `delivery-${subscriptionId}`;
+}
+
 export function deliveryId(subscriptionId: string, eventId: string): string {
 	return `${subscriptionId}.${eventId}`;
 }
@@ -126,6 +131,9 @@ export class DeliveryManager {
 	constructor(
 		private readonly config: RelayConfig,
 		private readonly keys: Keys,
+		/** Job adds and the API's reads: the automatically pipelined ingest connection. */
+		private readonly queueConnection: RedisClient,
+		/** Each delivery's own commands (preflight, circuit, slow-down): never queued behind ingest. */
 		private readonly command: RedisClient,
 		private readonly workerConnection: RedisClient,
 		private readonly subscriptions: SubscriptionStore,
@@ -136,15 +144,11 @@ export class DeliveryManager {
 		this.attempts = config.retrySchedule.length + 1;
 	}
 
-	private queueName(subscriptionId: string): string {
-		return `delivery-${subscriptionId}`;
-	}
-
 	queueFor(subscriptionId: string): Queue<DeliveryJobData> {
 		let queue = this.queues.get(subscriptionId);
 		if (!queue) {
-			queue = new Queue<DeliveryJobData>(this.queueName(subscriptionId), {
-				connection: this.command,
+			queue = new Queue<DeliveryJobData>(deliveryQueueName(subscriptionId), {
+				connection: this.queueConnection,
 				prefix: this.keys.bull,
 			});
 			queue.on('error', (error) => this.logger.error({ err: error, subscriptionId }, 'delivery queue error'));
@@ -206,7 +210,7 @@ export class DeliveryManager {
 		await this.configure(subscription);
 		const queue = this.queueFor(subscription.id);
 		const worker = new Worker<DeliveryJobData>(
-			this.queueName(subscription.id),
+			deliveryQueueName(subscription.id),
 			(job) => this.process(queue, job),
 			{
 				connection: this.workerConnection,
@@ -338,8 +342,12 @@ export class DeliveryManager {
 	async get(id: string): Promise<DeliveryView | undefined> {
 		const parsed = this.parseId(id);
 		if (!parsed) return undefined;
-		const job = await this.queueFor(parsed.subscriptionId).getJob(id);
-		return job ? this.view(job) : undefined;
+		// State first, then the job: a job read before its state can be a whole attempt older
+		// than the state ("delivered" with the previous attempt's count and no status).
+		const queue = this.queueFor(parsed.subscriptionId);
+		const state = await queue.getJobState(id);
+		const job = await queue.getJob(id);
+		return job ? this.view(job, state === 'unknown' ? undefined : state) : undefined;
 	}
 
 	async list(status: DeliveryStatus | undefined, subscriptionId: string | undefined, limit: number): Promise<DeliveryView[]> {

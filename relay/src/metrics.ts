@@ -2,7 +2,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface QueueDepth {
-	queue: 'fanout' | 'delivery';
+	queue: 'delivery';
 	state: string;
 	count: number;
 }

@@ -18,29 +18,14 @@
  *
  * Fanning out here rather than in a separate fan-out queue saves, per event, a job add, a
  * worker hop (fetch + complete) and a read of every subscription: about half the Redis work
- * and the queueing delay between ingest and delivery. The fan-out queue and its worker stay
- * only to drain fan-out jobs left in Redis by an older relay.
+ * and the queueing delay between ingest and delivery.
  */
-import { Queue, Worker, type Job } from 'bullmq';
-import type { Logger } from 'pino';
-
 import type { CanonicalEvent } from '../../nodes/providers/webhooks';
 import type { RelayConfig } from './config';
 import type { DeliveryManager } from './deliveries';
-import type { QueueDepth } from './metrics';
 import type { Keys, RedisClient } from './redis';
 import { Script } from './scripts';
-import { matches, type Subscription, type SubscriptionStore } from './subscriptions';
-
-export interface FanoutJobData {
-	eventId: string;
-	source: string;
-	provider: string;
-	type: CanonicalEvent['type'];
-	documentId: string | null;
-	body: string;
-	receivedAtMs: number;
-}
+import { matches, type SubscriptionStore } from './subscriptions';
 
 const INGEST = new Script(`
 local state = redis.call('GET', KEYS[1])
@@ -51,26 +36,17 @@ redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return {'new', version}
 `, 3);
 
-export const FANOUT_QUEUE = 'fanout';
-
 export type Accepted = 'new' | 'duplicate';
 
 export class Pipeline {
-	readonly fanoutQueue: Queue<FanoutJobData>;
-	private fanoutWorker?: Worker<FanoutJobData>;
-
 	constructor(
 		private readonly config: RelayConfig,
 		private readonly keys: Keys,
-		private readonly command: RedisClient,
-		private readonly workerConnection: RedisClient,
+		/** The ingest connection (automatically pipelined). */
+		private readonly redis: RedisClient,
 		private readonly subscriptions: SubscriptionStore,
 		private readonly deliveries: DeliveryManager,
-		private readonly logger: Logger,
-	) {
-		this.fanoutQueue = new Queue<FanoutJobData>(FANOUT_QUEUE, { connection: command, prefix: keys.bull });
-		this.fanoutQueue.on('error', (error) => logger.error({ err: error }, 'fan-out queue error'));
-	}
+	) {}
 
 	/** The delivery body: the canonical event plus where and when the relay received it. */
 	static body(event: CanonicalEvent, source: string, receivedAtMs: number): string {
@@ -82,7 +58,7 @@ export class Pipeline {
 		const body = Pipeline.body(event, source, receivedAtMs);
 		const dedupKey = this.keys.dedup(event.id);
 		const [state, version] = (await INGEST.run(
-			this.command,
+			this.redis,
 			dedupKey,
 			this.keys.event(event.id),
 			this.keys.subscriptionsVersion,
@@ -91,29 +67,20 @@ export class Pipeline {
 			this.config.eventRetentionMs,
 		)) as [string, string];
 		if (state === 'q') return 'duplicate';
-		await this.fanOut(
-			{ eventId: event.id, source, provider: event.provider, type: event.type, documentId: event.documentId, body, receivedAtMs },
-			await this.subscriptions.current(Number(version)),
+		const matching = (await this.subscriptions.current(Number(version))).filter((subscription) =>
+			matches(subscription, event, source),
+		);
+		// Idempotent: a delivery job's id is subscription + event, created once by BullMQ.
+		await Promise.all(
+			matching.map((subscription) => this.deliveries.enqueue(subscription, { eventId: event.id, body, receivedAtMs })),
 		);
 		// Not awaited: until it lands the key says "p", which only makes a retry re-add (no-ops).
-		this.command.call('SET', dedupKey, 'q', 'XX', 'KEEPTTL').catch(() => undefined);
+		this.redis.call('SET', dedupKey, 'q', 'XX', 'KEEPTTL').catch(() => undefined);
 		return state === 'new' ? 'new' : 'duplicate';
 	}
 
-	/** One delivery job per matching subscription; idempotent (deterministic job ids). */
-	private async fanOut(data: FanoutJobData, subscriptions: readonly Subscription[]): Promise<number> {
-		const { eventId, source, provider, type, documentId, body, receivedAtMs } = data;
-		const matching = subscriptions.filter((subscription) =>
-			matches(subscription, { provider, type, documentId }, source),
-		);
-		await Promise.all(
-			matching.map((subscription) => this.deliveries.enqueue(subscription, { eventId, body, receivedAtMs })),
-		);
-		return matching.length;
-	}
-
 	async getEvent(eventId: string): Promise<unknown> {
-		const raw = await this.command.get(this.keys.event(eventId));
+		const raw = await this.redis.get(this.keys.event(eventId));
 		return raw ? (JSON.parse(raw) as unknown) : undefined;
 	}
 
@@ -123,47 +90,7 @@ export class Pipeline {
 		if (!subscription) throw new Error('subscription not found');
 		const receivedAtMs = Date.now();
 		const body = Pipeline.body(event, 'relay-test', receivedAtMs);
-		await this.command.set(this.keys.event(event.id), body, 'PX', this.config.eventRetentionMs);
+		await this.redis.set(this.keys.event(event.id), body, 'PX', this.config.eventRetentionMs);
 		return this.deliveries.enqueue(subscription, { eventId: event.id, body, receivedAtMs });
-	}
-
-	startFanout(): void {
-		this.fanoutWorker = new Worker<FanoutJobData>(FANOUT_QUEUE, (job) => this.fanout(job), {
-			connection: this.workerConnection,
-			prefix: this.keys.bull,
-			concurrency: this.config.fanoutConcurrency,
-		});
-		this.fanoutWorker.on('error', (error) => this.logger.error({ err: error }, 'fan-out worker error'));
-		this.fanoutWorker.on('failed', (job, error) =>
-			this.logger.error({ err: error, eventId: job?.data.eventId }, 'fan-out failed; BullMQ will retry it'),
-		);
-	}
-
-	/** Fan-out jobs are no longer created; this drains the ones an older relay left in Redis. */
-	private async fanout(job: Job<FanoutJobData>): Promise<{ deliveries: number }> {
-		return { deliveries: await this.fanOut(job.data, await this.subscriptions.list()) };
-	}
-
-	running(): boolean {
-		return this.fanoutWorker?.isRunning() ?? false;
-	}
-
-	async depth(): Promise<QueueDepth[]> {
-		const counts = await this.fanoutQueue.getJobCounts('waiting', 'delayed', 'active', 'failed');
-		return Object.entries(counts).map(([state, count]) => ({ queue: 'fanout' as const, state, count }));
-	}
-
-	/** Lets running fan-outs finish. */
-	async closeWorker(): Promise<void> {
-		await this.fanoutWorker?.close();
-	}
-
-	async forceClose(): Promise<void> {
-		await this.fanoutWorker?.close(true).catch(() => undefined);
-		this.fanoutQueue.disconnect().catch(() => undefined);
-	}
-
-	async closeQueue(): Promise<void> {
-		await this.fanoutQueue.close();
 	}
 }

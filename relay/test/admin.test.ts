@@ -131,7 +131,7 @@ describe('operations', () => {
 		]) {
 			expect(metrics).toContain(name);
 		}
-		expect(metrics).toMatch(/relay_queue_depth\{queue="fanout",state="waiting"\} \d+/);
+		expect(metrics).toMatch(/relay_queue_depth\{queue="delivery",state="waiting"\} \d+/);
 		const openapi = (await (await fetch(`${relay.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
 		expect(openapi.openapi).toBe('3.1.0');
 		expect(Object.keys(openapi.paths)).toEqual(
