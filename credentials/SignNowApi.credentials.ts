@@ -7,7 +7,11 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { SIGNNOW_BASE_URL_EXPRESSION, signNowApiBaseUrl } from '../nodes/providers/signnow/environment';
+import {
+	SIGNNOW_BASE_URL_EXPRESSION,
+	signNowApiBaseUrl,
+	signNowEnvironmentProperties,
+} from '../nodes/providers/signnow/environment';
 
 /**
  * SignNow with an application's client id/secret and a SignNow user's email/password
@@ -24,24 +28,9 @@ export class SignNowApi implements ICredentialType {
 	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/signnow.md';
 
 	properties: INodeProperties[] = [
-		{
-			displayName: 'Environment',
-			name: 'environment',
-			type: 'options',
-			options: [
-				{ name: 'Production', value: 'production', description: 'api.signnow.com' },
-				{ name: 'Sandbox (Eval)', value: 'sandbox', description: 'api-eval.signnow.com' },
-			],
-			default: 'production',
-		},
-		{
-			displayName: 'Custom Base URL',
-			name: 'baseUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://signnow-gateway.example.com',
-			description: 'Leave empty to use the environment above. Set it for a gateway in front of SignNow.',
-		},
+		...signNowEnvironmentProperties(
+			'Leave empty to use the environment above. Set it for a gateway in front of SignNow.',
+		),
 		{
 			displayName: 'Client ID',
 			name: 'clientId',

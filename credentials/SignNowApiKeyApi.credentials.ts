@@ -5,7 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { SIGNNOW_BASE_URL_EXPRESSION } from '../nodes/providers/signnow/environment';
+import { SIGNNOW_BASE_URL_EXPRESSION, signNowEnvironmentProperties } from '../nodes/providers/signnow/environment';
 
 /**
  * SignNow with an API key generated in the SignNow API dashboard. SignNow takes it as a Bearer
@@ -21,24 +21,9 @@ export class SignNowApiKeyApi implements ICredentialType {
 	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/signnow.md';
 
 	properties: INodeProperties[] = [
-		{
-			displayName: 'Environment',
-			name: 'environment',
-			type: 'options',
-			options: [
-				{ name: 'Production', value: 'production', description: 'api.signnow.com' },
-				{ name: 'Sandbox (Eval)', value: 'sandbox', description: 'api-eval.signnow.com' },
-			],
-			default: 'production',
-		},
-		{
-			displayName: 'Custom Base URL',
-			name: 'baseUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://signnow-gateway.example.com',
-			description: 'Leave empty to use the environment above. Set it for a gateway in front of SignNow.',
-		},
+		...signNowEnvironmentProperties(
+			'Leave empty to use the environment above. Set it for a gateway in front of SignNow.',
+		),
 		{
 			displayName: 'API Key',
 			name: 'apiKey',

@@ -4,6 +4,7 @@ import {
 	SIGNNOW_API_HOSTS,
 	SIGNNOW_AUTHORIZE_URLS,
 	SIGNNOW_BASE_URL_EXPRESSION,
+	signNowEnvironmentProperties,
 } from '../nodes/providers/signnow/environment';
 
 /**
@@ -22,25 +23,10 @@ export class SignNowOAuth2Api implements ICredentialType {
 	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/signnow.md';
 
 	properties: INodeProperties[] = [
-		{
-			displayName: 'Environment',
-			name: 'environment',
-			type: 'options',
-			options: [
-				{ name: 'Production', value: 'production', description: 'app.signnow.com / api.signnow.com' },
-				{ name: 'Sandbox (Eval)', value: 'sandbox', description: 'app-eval.signnow.com / api-eval.signnow.com' },
-			],
-			default: 'production',
-		},
-		{
-			displayName: 'Custom Base URL',
-			name: 'baseUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://signnow-gateway.example.com',
-			description:
-				'Leave empty to use the environment above. When set, API calls and the token endpoint go to this URL instead.',
-		},
+		...signNowEnvironmentProperties(
+			'Leave empty to use the environment above. When set, API calls and the token endpoint go to this URL instead.',
+			true,
+		),
 		{
 			displayName: 'Grant Type',
 			name: 'grantType',

@@ -3,8 +3,8 @@
  * against fixed test vectors (HMAC-SHA256 computed independently, in hex and in base64).
  */
 import { signBody, signNowWebhook, SIGNNOW_EVENT_TYPES } from '../../nodes/providers/signnow/webhook';
-import { stripTokens } from '../../nodes/providers/webhook';
-import { WebhookRejection, type InboundWebhook } from '../../nodes/providers/webhook';
+import { stripTokens, type InboundWebhook } from '../../nodes/providers/webhook';
+import { rejection } from '../helpers/webhook';
 
 const SECRET = 'whsec-test-key';
 const BODY =
@@ -18,16 +18,6 @@ const request = (body: string, signature?: string): InboundWebhook => ({
 	rawBody: Buffer.from(body),
 	headers: signature === undefined ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', 'x-signnow-signature': signature },
 });
-
-function rejection(fn: () => unknown): WebhookRejection {
-	try {
-		fn();
-	} catch (error) {
-		if (error instanceof WebhookRejection) return error;
-		throw error;
-	}
-	throw new Error('expected a WebhookRejection');
-}
 
 describe('verify', () => {
 	test('signBody produces the known hex vector', () => {

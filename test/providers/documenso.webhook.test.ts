@@ -1,5 +1,6 @@
 import { documensoWebhook } from '../../nodes/providers/documenso/webhook';
-import { WebhookRejection, type InboundWebhook } from '../../nodes/providers/webhook';
+import type { InboundWebhook } from '../../nodes/providers/webhook';
+import { rejection } from '../helpers/webhook';
 import { webhookHandlers } from '../../nodes/providers/webhooks';
 
 const SECRET = 'documenso-webhook-secret-7f3a';
@@ -65,16 +66,6 @@ function callback(
 }
 
 const options = documensoWebhook.parseOptions({});
-
-function rejection(fn: () => unknown): WebhookRejection {
-	try {
-		fn();
-	} catch (error) {
-		if (error instanceof WebhookRejection) return error;
-		throw error;
-	}
-	throw new Error('expected a WebhookRejection');
-}
 
 describe('Documenso webhook', () => {
 	it('is registered for the relay under "documenso"', () => {

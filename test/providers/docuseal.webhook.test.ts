@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 
 import { docusealWebhook } from '../../nodes/providers/docuseal/webhook';
-import { WebhookRejection, type InboundWebhook } from '../../nodes/providers/webhook';
+import type { InboundWebhook } from '../../nodes/providers/webhook';
+import { rejection } from '../helpers/webhook';
 import { webhookHandlers } from '../../nodes/providers/webhooks';
 
 const HMAC_SECRET = 'whsec_M2Y4ZTk2Yzc1NDJkMWFiMGVmYTc4ZDE2';
@@ -43,16 +44,6 @@ function signed(body: unknown, options: { secret?: string; timestamp?: number } 
 			'x-docuseal-signature': `${ts}.${hex}`,
 		},
 	};
-}
-
-function rejection(fn: () => unknown): WebhookRejection {
-	try {
-		fn();
-	} catch (error) {
-		if (error instanceof WebhookRejection) return error;
-		throw error;
-	}
-	throw new Error('expected a WebhookRejection');
 }
 
 const hmac = docusealWebhook.parseOptions({});

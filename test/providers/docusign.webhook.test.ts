@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 
 import { docusignWebhook } from '../../nodes/providers/docusign/webhook';
-import { WebhookRejection, type InboundWebhook } from '../../nodes/providers/webhook';
+import type { InboundWebhook } from '../../nodes/providers/webhook';
+import { rejection } from '../helpers/webhook';
 import { webhookHandlers } from '../../nodes/providers/webhooks';
 
 const KEY_1 = 'Xc2UfR1mJxv8p2Yq0l9T+4sNw3bA6eHk7dGz5yLq1oM=';
@@ -44,16 +45,6 @@ function signed(body: unknown, keys: string[] = [KEY_1]): InboundWebhook {
 		headers[`x-docusign-signature-${index + 1}`] = createHmac('sha256', key).update(raw).digest('base64');
 	});
 	return { rawBody: raw, headers };
-}
-
-function rejection(fn: () => unknown): WebhookRejection {
-	try {
-		fn();
-	} catch (error) {
-		if (error instanceof WebhookRejection) return error;
-		throw error;
-	}
-	throw new Error('expected a WebhookRejection');
 }
 
 const options = docusignWebhook.parseOptions({});

@@ -5,7 +5,8 @@ import {
 	dropboxSignWebhook,
 	eventHash,
 } from '../../nodes/providers/dropbox-sign/webhook';
-import { WebhookRejection, type InboundWebhook } from '../../nodes/providers/webhook';
+import type { InboundWebhook } from '../../nodes/providers/webhook';
+import { rejection } from '../helpers/webhook';
 import { webhookHandlers } from '../../nodes/providers/webhooks';
 
 const API_KEY = 'c9d6c1d3b5a84f3e9f0e2b7a61d4c8e5f1a2b3c4d5e6f708192a3b4c5d6e7f80';
@@ -45,16 +46,6 @@ function multipart(payload: unknown, boundary = '------------------------Ab3xYz0
 		`--${boundary}\r\nContent-Disposition: form-data; name="json"\r\n\r\n${JSON.stringify(payload)}\r\n--${boundary}--\r\n`,
 	);
 	return { rawBody: raw, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
-
-function rejection(fn: () => unknown): WebhookRejection {
-	try {
-		fn();
-	} catch (error) {
-		if (error instanceof WebhookRejection) return error;
-		throw error;
-	}
-	throw new Error('expected a WebhookRejection');
 }
 
 const options = dropboxSignWebhook.parseOptions({});

@@ -2,21 +2,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 
 import { genericHmacWebhook, type GenericHmacOptions } from '../../nodes/providers/generic-hmac/webhook';
 import { sign as standardWebhooksSign } from '../../nodes/providers/standard-webhooks/signature';
-import { WebhookRejection, type InboundWebhook } from '../../nodes/providers/webhook';
+import type { InboundWebhook } from '../../nodes/providers/webhook';
+import { rejection } from '../helpers/webhook';
 import { webhookHandlers } from '../../nodes/providers/webhooks';
 
 const NOW = Date.parse('2026-02-22T10:00:00.000Z');
 const NOW_S = Math.floor(NOW / 1000);
-
-function rejection(run: () => unknown): WebhookRejection {
-	try {
-		run();
-	} catch (error) {
-		if (error instanceof WebhookRejection) return error;
-		throw error;
-	}
-	throw new Error('expected a WebhookRejection, nothing was thrown');
-}
 
 function accept(request: InboundWebhook, secrets: string[], options: GenericHmacOptions, now = NOW) {
 	genericHmacWebhook.verify(request, secrets, options, now);

@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 
 import { legalesignWebhook, type LegalesignOptions } from '../../nodes/providers/legalesign/webhook';
-import { WebhookRejection, type InboundWebhook } from '../../nodes/providers/webhook';
+import type { InboundWebhook } from '../../nodes/providers/webhook';
+import { rejection } from '../helpers/webhook';
 import { webhookHandlers } from '../../nodes/providers/webhooks';
 import { createSelfSignedCertificate } from '../simulators/legalesign/certificate';
 import {
@@ -20,16 +21,6 @@ const options: LegalesignOptions = legalesignWebhook.parseOptions({});
 
 function inbound(request: CallbackRequest, query?: Record<string, string>): InboundWebhook {
 	return { rawBody: Buffer.from(request.body, 'utf8'), headers: request.headers, ...(query ? { query } : {}) };
-}
-
-function rejection(run: () => unknown): WebhookRejection {
-	try {
-		run();
-	} catch (error) {
-		if (error instanceof WebhookRejection) return error;
-		throw error;
-	}
-	throw new Error('expected a WebhookRejection, nothing was thrown');
 }
 
 /** The seed's example: a signer signs (40) and the document is fully signed (30). */

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 
 import { signOsWebhook, SIGNOS_EVENT_TYPES } from '../../nodes/providers/signos/webhook';
 import { WebhookRejection, type InboundWebhook } from '../../nodes/providers/webhook';
+import { rejection } from '../helpers/webhook';
 import { webhookHandlers } from '../../nodes/providers/webhooks';
 import { listen, type Listening } from '../simulators/shared/http';
 import { SignOsSimulator } from '../simulators/signos/server';
@@ -32,16 +33,6 @@ function request(body: string, signature: string | null = createHmac('sha256', S
 		rawBody: Buffer.from(body),
 		headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'x-signos-signature': signature }) },
 	};
-}
-
-function rejection(run: () => unknown): WebhookRejection {
-	try {
-		run();
-	} catch (error) {
-		if (error instanceof WebhookRejection) return error;
-		throw error;
-	}
-	throw new Error('expected a WebhookRejection, nothing was thrown');
 }
 
 describe('SignOS webhook verification and normalization', () => {
