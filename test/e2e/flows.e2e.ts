@@ -5,6 +5,7 @@
 import { contractPdf } from '../helpers/pdf';
 import { prepareExample } from './harness/examples';
 import type { WorkflowRef } from './harness/n8n';
+import type { RelaySubscription } from './harness/relay';
 import { http, waitFor } from './harness/util';
 import { RELAY_SOURCE, settle, startWorld, stopWorld, waitForExecutions, type World } from './harness/world';
 
@@ -26,6 +27,26 @@ function sinkRequestsFor(documentId: string) {
 		.filter((request) => new URL(request.path, 'http://sink').searchParams.get('document') === documentId);
 }
 
+/** Imports and activates a via-relay example; resolves once its one relay subscription exists and the trigger stored its secret. */
+async function activateRelayExample(file: string): Promise<{ workflow: WorkflowRef; subscription: RelaySubscription }> {
+	const workflow = await world.n8n.createWorkflow(
+		prepareExample(file, {
+			credentials: {
+				eSignRelayApi: world.credentials.eSignRelayApi,
+				signNowApiKeyApi: world.credentials.signNowApiKeyApi,
+			},
+			text: { 'https://example.com': world.sink.url },
+		}),
+	);
+	await world.n8n.activate(workflow);
+	const [subscription] = await waitFor('the relay subscription', async () => {
+		const found = await world.relay.subscriptions();
+		return found.length === 1 ? found : undefined;
+	});
+	await world.n8n.waitUntilActivated(workflow, 'secret');
+	return { workflow, subscription };
+}
+
 async function forgeDelivery(url: string, headers: Record<string, string>) {
 	return await http(url, {
 		method: 'POST',
@@ -41,24 +62,11 @@ describe('Flow 1: signed document via the relay (examples/signed-document-via-re
 	test('activating the imported example creates a relay subscription for its webhook URL', async () => {
 		// The one-time SignNow set-up a relay user does: account-wide "document complete" → relay.
 		await world.signNow.subscribe('document.complete', world.relay.ingestUrl(RELAY_SOURCE), world.relaySecret);
-		workflow = await world.n8n.createWorkflow(
-			prepareExample('signed-document-via-relay.json', {
-				credentials: {
-					eSignRelayApi: world.credentials.eSignRelayApi,
-					signNowApiKeyApi: world.credentials.signNowApiKeyApi,
-				},
-				text: { 'https://example.com': world.sink.url },
-			}),
-		);
-		await world.n8n.activate(workflow);
-		const subscriptions = await waitFor('the relay subscription', async () => {
-			const found = await world.relay.subscriptions();
-			return found.length === 1 ? found : undefined;
-		});
-		webhookUrl = subscriptions[0].url;
-		await world.n8n.waitUntilActivated(workflow, 'secret');
+		let subscription: RelaySubscription;
+		({ workflow, subscription } = await activateRelayExample('signed-document-via-relay.json'));
+		webhookUrl = subscription.url;
 		expect(webhookUrl).toMatch(new RegExp(`^${world.n8n.baseUrl}/webhook/[^/]+/webhook$`));
-		expect(subscriptions[0].eventTypes).toEqual(['document.completed']);
+		expect(subscription.eventTypes).toEqual(['document.completed']);
 	});
 
 	test('signing sends exactly the signed PDF to the sink, once', async () => {
@@ -123,6 +131,37 @@ describe('Flow 1: signed document via the relay (examples/signed-document-via-re
 		await waitFor('the relay subscription to be deleted', async () => (await world.relay.subscriptions()).length === 0, 30_000);
 		const gone = await world.relay.admin('GET', `/v1/subscriptions`);
 		expect(gone.status).toBe(200);
+	});
+});
+
+describe('Flow 1b: the trigger attaches the signed PDF itself (examples/signed-pdf-attached-via-relay.json)', () => {
+	let workflow: WorkflowRef;
+
+	test('activation subscribes to SignNow\'s completed documents only, as the PDF comes with the SignNow credential', async () => {
+		let subscription: RelaySubscription;
+		({ workflow, subscription } = await activateRelayExample('signed-pdf-attached-via-relay.json'));
+		expect(subscription.eventTypes).toEqual(['document.completed']);
+		expect(subscription.providers).toEqual(['signnow']);
+	});
+
+	test('signing runs the two-node workflow once, and the sink receives exactly the signed PDF', async () => {
+		const documentId = await world.signNow.prepare(contractPdf('Flow 1b contract', 3), 'Flow 1b contract', 'attach@example.com');
+		await world.signNow.sign(documentId);
+		const [execution] = await waitForExecutions(world.n8n, workflow, 1);
+		expect(execution.status).toBe('success');
+		await waitFor('the sink to receive the PDF', () => sinkRequestsFor(documentId).length >= 1);
+		await settle();
+		const received = sinkRequestsFor(documentId);
+		expect(received).toHaveLength(1);
+		const expected = await world.signNow.download(documentId);
+		expect(expected.subarray(0, 5).toString()).toBe('%PDF-');
+		expect(received[0].body.equals(expected)).toBe(true);
+		expect(received[0].headers['content-type']).toMatch(/^application\/pdf/);
+	});
+
+	test('deactivating deletes its relay subscription', async () => {
+		await world.n8n.deactivate(workflow);
+		await waitFor('the relay subscription to be deleted', async () => (await world.relay.subscriptions()).length === 0, 30_000);
 	});
 });
 
