@@ -20,6 +20,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
 import { signBody } from '../../nodes/providers/signnow/webhook';
+import { RELAY_NODE_FLAGS } from '../../relay/src/node-flags';
+import { deliveryQueueName } from '../../relay/src/deliveries';
+import { Keys } from '../../relay/src/redis';
 
 const ROOT = join(__dirname, '..', '..', '..', '..', '..');
 const RELAY_CLI = join(ROOT, 'relay', 'dist', 'relay', 'src', 'cli.js');
@@ -171,7 +174,7 @@ function startBaseline(mode: 'http' | 'express'): Promise<Child> {
 
 function startRelay(prefix: string): Promise<Child> {
 	return startProcess(
-		[RELAY_CLI],
+		[...RELAY_NODE_FLAGS, RELAY_CLI],
 		{
 			RELAY_PORT: '0',
 			RELAY_REDIS_PREFIX: prefix,
@@ -292,7 +295,7 @@ async function fanout(relay: Child, prefix: string, sink: Sink, sinkUrl: string,
 	const created = await adminPost(relay.url, '/v1/subscriptions', { url: sinkUrl, maxInFlight: cap });
 	const subscriptionId = created.id as string;
 	const connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-	const queue = new Queue(`delivery-${subscriptionId}`, { connection, prefix: `${prefix}bull` });
+	const queue = new Queue(deliveryQueueName(subscriptionId), { connection, prefix: new Keys(prefix).bull });
 	try {
 		// Hold deliveries while the events go in, then time the drain alone.
 		await queue.pause();

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { REPO_ROOT } from '../../test/faults/harness/relay-process';
+import { REPO_ROOT } from '../../test/helpers/relay-build';
 import { rssOf, settleWithin } from '../../test/faults/harness/util';
 
 const BASELINES = join(REPO_ROOT, 'bench/relay/baselines.ts');

@@ -147,6 +147,11 @@ export class RedisServer {
 		return { usedMemory: used ? Number(used[1]) : NaN, keys: Number(size.replace(/^:/, '')) };
 	}
 
+	/** Whether Redis is rewriting its AOF in the background (a forked child busy on the CPU). */
+	async rewritingAof(): Promise<boolean> {
+		return /aof_rewrite_in_progress:1/.test(await redisCommand(this.port, 'INFO persistence'));
+	}
+
 	tail(): string {
 		return this.log.slice(-2000);
 	}
