@@ -7,6 +7,7 @@ module.exports = {
 	transform: {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json', isolatedModules: true }],
 	},
+	globalSetup: '<rootDir>/test/global-setup.ts',
 	testTimeout: 30_000,
 	// Every test stops the servers, relays and Redis connections it starts; what is left are idle
 	// keep-alive sockets of fetch's global pool (and BullMQ's blocking connections while they

@@ -4,16 +4,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import Redis from 'ioredis';
 
+import { RELAY_NODE_FLAGS } from '../../../relay/src/node-flags';
+import { RELAY_CLI, assertRelayBuilt } from '../../helpers/relay-build';
 import { REPO_ROOT } from './n8n';
 import { freePort, http, sleep, waitFor } from './util';
 
-export const RELAY_CLI = join(REPO_ROOT, 'relay/dist/relay/src/cli.js');
 
 export interface RelaySource {
 	id: string;
@@ -26,6 +27,14 @@ export interface RelayOptions {
 	sources: RelaySource[];
 	/** Extra RELAY_* settings (retry schedule, delivery timeout, in-flight cap…). */
 	env?: Record<string, string>;
+}
+
+export interface RelaySubscription {
+	id: string;
+	url: string;
+	eventTypes: string[];
+	providers: string[];
+	sources: string[];
 }
 
 export class RelayProcess {
@@ -43,7 +52,7 @@ export class RelayProcess {
 	}
 
 	static async start(options: RelayOptions): Promise<RelayProcess> {
-		if (!existsSync(RELAY_CLI)) throw new Error(`${RELAY_CLI} is missing: run npm run build -w relay first`);
+		assertRelayBuilt();
 		const relay = new RelayProcess(await freePort(), options);
 		try {
 			await relay.spawn();
@@ -83,7 +92,7 @@ export class RelayProcess {
 			...this.options.env,
 		};
 		this.log = createWriteStream(this.logFile, { flags: 'a' });
-		const child = spawn(process.execPath, [RELAY_CLI], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, RELAY_CLI], { env, cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 		this.child = child;
 		child.stdout?.pipe(this.log, { end: false });
 		child.stderr?.pipe(this.log, { end: false });
@@ -145,11 +154,8 @@ export class RelayProcess {
 		return { status: response.status, body: (response.text ? response.json() : undefined) as T };
 	}
 
-	async subscriptions(): Promise<Array<{ id: string; url: string; eventTypes: string[] }>> {
-		const answer = await this.admin<{ data: Array<{ id: string; url: string; eventTypes: string[] }> }>(
-			'GET',
-			'/v1/subscriptions',
-		);
+	async subscriptions(): Promise<RelaySubscription[]> {
+		const answer = await this.admin<{ data: RelaySubscription[] }>('GET', '/v1/subscriptions');
 		if (answer.status !== 200) throw new Error(`GET /v1/subscriptions answered ${answer.status}`);
 		return answer.body.data;
 	}

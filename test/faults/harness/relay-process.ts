@@ -3,17 +3,17 @@
  * configured through RELAY_* variables), so `kill -9` is a real crash.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
+import { RELAY_NODE_FLAGS } from '../../../relay/src/node-flags';
+import { RELAY_CLI, REPO_ROOT, assertRelayBuilt } from '../../helpers/relay-build';
 import type { SourceSpec } from './provider';
 import { httpRequest } from './load';
 import { freePort, rssOf, settleWithin, waitFor } from './util';
 
-export const REPO_ROOT = resolve(__dirname, '../../..');
-export const RELAY_CLI = join(REPO_ROOT, 'relay/dist/relay/src/cli.js');
 
 /**
  * The compressed schedule the suite uses instead of the production one (seconds to hours):
@@ -54,9 +54,7 @@ export class RelayProcess {
 	}
 
 	static async start(options: RelayOptions): Promise<RelayProcess> {
-		if (!existsSync(RELAY_CLI)) {
-			throw new Error(`${RELAY_CLI} does not exist: build the relay first (npm run build -w relay).`);
-		}
+		assertRelayBuilt();
 		const relay = new RelayProcess(await freePort(), options);
 		await relay.spawn();
 		return relay;
@@ -100,7 +98,7 @@ export class RelayProcess {
 			...this.options.env,
 		};
 		this.logStream = createWriteStream(this.logFile, { flags: 'a' });
-		const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), RELAY_CLI], {
+		const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, ...(this.options.nodeArgs ?? []), RELAY_CLI], {
 			env,
 			cwd: REPO_ROOT,
 			stdio: ['ignore', 'pipe', 'pipe'],
