@@ -52,6 +52,12 @@ export class Ledger {
 		}
 	}
 
+	event(key: string): GeneratedEvent {
+		const event = this.events.get(key);
+		if (!event) throw new Error(`no event ${key} was sent in this scenario`);
+		return event;
+	}
+
 	get ackedKeys(): ReadonlySet<string> {
 		return this.acked;
 	}

@@ -3,9 +3,10 @@
  * sinks subscribed to them, two sources (SignNow and Standard Webhooks), and a ledger.
  */
 import { Ledger } from './ledger';
-import { destroyAgents } from './load';
-import { newSignNowSource, newStandardSource, type SourceSpec } from './provider';
+import { destroyAgents, isAck, sendAll, type SendResult } from './load';
+import { newSignNowSource, newStandardSource, type GeneratedEvent, type SourceSpec } from './provider';
 import { RedisServer, type AppendFsync } from './redis-server';
+import { RedisStallWatch } from './redis-stalls';
 import { newPrefix, newToken, RelayProcess } from './relay-process';
 import { Sink, type SinkBehaviour } from './sink';
 
@@ -25,6 +26,7 @@ export class World {
 	readonly token = newToken();
 	readonly prefix: string;
 	redis!: RedisServer;
+	stalls: RedisStallWatch | undefined;
 	readonly relays: RelayProcess[] = [];
 	readonly sinks: Sink[] = [];
 	readonly subscriptionIds: string[] = [];
@@ -37,6 +39,7 @@ export class World {
 		const world = new World(options);
 		try {
 			world.redis = await RedisServer.start({ appendfsync: options.appendfsync ?? fsyncSetting() });
+			world.stalls = RedisStallWatch.start(world.redis.port);
 			for (let i = 0; i < (options.relays ?? 1); i++) await world.addRelay();
 			for (const spec of options.sinks ?? [{ name: 'n8n' }]) {
 				const sink = await Sink.start(spec.name, spec.behaviour);
@@ -69,6 +72,39 @@ export class World {
 		return relay;
 	}
 
+	/**
+	 * Answers that were not 2xx and that no Redis stall explains (see redis-stalls.ts), with
+	 * the relay logs' tail for the failure message when there are any.
+	 */
+	unexplained(results: readonly SendResult[]): SendResult[] {
+		const unexplained = results.filter((r) => !isAck(r) && !this.stalls?.explains(r));
+		if (unexplained.length > 0) console.error(`unacknowledged answers; relay logs:\n${this.logs()}`);
+		return unexplained;
+	}
+
+	/** How many of `results` a Redis stall explains, and the longest stall, for a row's notes. */
+	stallNote(results: readonly SendResult[]): string {
+		const stalled = results.filter((r) => this.stalls?.explains(r)).length;
+		return stalled > 0 ? `; ${stalled} answered 503 while Redis stalled (longest ${this.stalls?.longestMs()} ms), resent` : '';
+	}
+
+	/**
+	 * The provider's retries of what the relay answered 503 while Redis stalled: sent again
+	 * until acknowledged or no stall explains the answer (three rounds at most). Every answer
+	 * goes to the ledger and is returned.
+	 */
+	async resendStalled(results: readonly SendResult[], target = (): string => this.relay.baseUrl): Promise<SendResult[]> {
+		const answers: SendResult[] = [];
+		let pending: GeneratedEvent[] = results.filter((r) => this.stalls?.explains(r)).map((r) => this.ledger.event(r.key));
+		for (let round = 0; round < 3 && pending.length > 0; round++) {
+			const retries = await sendAll(pending, { concurrency: 16, target });
+			this.ledger.addResults(retries);
+			answers.push(...retries);
+			pending = retries.filter((r) => this.stalls?.explains(r)).map((r) => this.ledger.event(r.key));
+		}
+		return answers;
+	}
+
 	/** Relay logs, for a failing assertion's message. */
 	logs(): string {
 		return this.relays.map((r, i) => `--- relay ${i} (${r.logFile})\n${r.tail(2000)}`).join('\n');
@@ -76,6 +112,7 @@ export class World {
 
 	async close(): Promise<void> {
 		destroyAgents();
+		this.stalls?.stop();
 		for (const relay of this.relays) await relay.stop().catch(() => undefined);
 		for (const sink of this.sinks) await sink.close().catch(() => undefined);
 		await this.redis?.stop().catch(() => undefined);
