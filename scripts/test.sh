@@ -12,6 +12,13 @@ results=$(mktemp -d)
 step "install"
 bash scripts/install.sh
 bash scripts/ensure-redis.sh
+# The real n8n of the end-to-end step installs meanwhile (cached outside the repository; a
+# no-op once cached), at the lowest CPU and I/O priority so it only takes what the earlier
+# steps leave idle and their timings are not disturbed. The e2e step's own call to
+# n8n-install.sh waits for it (flock), or installs again if it failed.
+n8n_install_log="$results/n8n-install.log"
+nice -n 19 ionice -c 3 bash scripts/n8n-install.sh >"$n8n_install_log" 2>&1 &
+n8n_install=$!
 
 step "build the community package (n8n-node build) and the relay"
 npm run build --silent
@@ -28,6 +35,7 @@ step "fault suite"
 npm run test:faults --silent -- --ci --json --outputFile="$results/faults.json"
 
 step "end-to-end tests in a real n8n"
+wait "$n8n_install" || { echo "the background n8n install failed (installing again):"; tail -n 20 "$n8n_install_log"; }
 npm run test:e2e --silent -- --ci --json --outputFile="$results/e2e.json"
 
 node -e '
