@@ -16,6 +16,11 @@ if [[ -f "$MARKER" ]]; then
 	exit 0
 fi
 
+# Run from an npm script (`npm test`), this project's npm settings arrive as npm_config_*
+# variables, among them ignore-scripts=true from its .npmrc, which would make the sqlite3
+# rebuild below a silent no-op. The cache is another project: drop them.
+while read -r name; do unset "$name"; done < <(env | grep -io '^npm_config_[^=]*')
+
 mkdir -p "$CACHE_ROOT"
 # Serialise concurrent installs (two CI jobs or two engineers sharing the cache).
 exec 9>"$CACHE_ROOT/.install.lock"
