@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { REPO_ROOT } from './n8n';
+import { REPO_ROOT } from '../../helpers/relay-build';
 
 export interface ExampleSubstitutions {
 	credentials: Record<string, string>;

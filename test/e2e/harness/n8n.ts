@@ -7,11 +7,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
+import { REPO_ROOT } from '../../helpers/relay-build';
 import { freePort, http, sleep, waitFor } from './util';
 
-export const REPO_ROOT = resolve(__dirname, '../../..');
 export const PACKAGE_DIST = join(REPO_ROOT, 'dist');
 
 /** Runs scripts/n8n-install.sh (a no-op when the cache is complete) and returns the install dir. */

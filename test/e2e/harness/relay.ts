@@ -11,8 +11,7 @@ import { dirname, join } from 'node:path';
 import Redis from 'ioredis';
 
 import { RELAY_NODE_FLAGS } from '../../../relay/src/node-flags';
-import { RELAY_CLI, assertRelayBuilt } from '../../helpers/relay-build';
-import { REPO_ROOT } from './n8n';
+import { REPO_ROOT, RELAY_CLI, assertRelayBuilt } from '../../helpers/relay-build';
 import { freePort, http, sleep, waitFor } from './util';
 
 
