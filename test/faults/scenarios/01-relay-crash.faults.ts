@@ -60,7 +60,7 @@ test('kill -9 of the relay under load loses no acknowledged event', async () => 
 	const failed = results.filter((r) => !isAck(r));
 	// The provider retries every callback that was not acknowledged (SignNow resends the same bytes).
 	const retries: SendResult[] = await sendAll(
-		failed.map((r) => events.find((e) => e.key === r.key) as GeneratedEvent),
+		failed.map((r) => world.ledger.event(r.key)),
 		{ concurrency: 16, target: () => relay.baseUrl },
 	);
 	world.ledger.addResults(retries);

@@ -71,7 +71,7 @@ test('kill -9 of Redis: 503 while down, recovery without a restart, no acknowled
 	const readyDuring = readyz.filter((p) => p.at > killedAt + 1000);
 
 	// The provider retries whatever was not acknowledged.
-	const unacked = results.filter((r) => !isAck(r)).map((r) => events.find((e) => e.key === r.key) as GeneratedEvent);
+	const unacked = results.filter((r) => !isAck(r)).map((r) => world.ledger.event(r.key));
 	const retries = await sendAll(unacked, { concurrency: 16, target: () => relay.baseUrl });
 	world.ledger.addResults(retries);
 	const { tally, drainedInMs } = await drainAndTally(world, { timeoutMs: 150_000 });

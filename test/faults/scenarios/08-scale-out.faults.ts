@@ -52,7 +52,7 @@ test('two relays on one Redis, one killed: no loss, no duplicate, the survivor c
 	const afterKill = results.filter((r) => r.startedAt > killedAt + 100);
 
 	// The provider retries what was not acknowledged, through the load balancer (the survivor).
-	const unacked = results.filter((r) => !isAck(r)).map((r) => events.find((e) => e.key === r.key) as GeneratedEvent);
+	const unacked = results.filter((r) => !isAck(r)).map((r) => world.ledger.event(r.key));
 	const retries = await sendAll(unacked, { concurrency: 16, target: () => survivor.baseUrl });
 	world.ledger.addResults(retries);
 	const resent = await world.resendStalled(retries, () => survivor.baseUrl);
