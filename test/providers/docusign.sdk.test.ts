@@ -279,6 +279,27 @@ describe('eSignature REST v2.1', () => {
 	});
 });
 
+describe('the SDK\'s own behaviour (its bugs, asserted as they are)', () => {
+	test('ApiClient ignores an oAuthBasePath passed to its constructor and derives one from basePath (ApiClient.js:188)', () => {
+		// `opts.oAuthBasePath = deriveOAuthBasePathFromRestBasePath(opts.basePath)` overwrites what the
+		// caller passed; any basePath that is not https://demo… gives production's account server.
+		// So a client aimed at a local basePath would send its OAuth calls to account.docusign.com:
+		// the test calls setOAuthBasePath after constructing, which is the SDK's documented setter.
+		const local = new docusign.ApiClient({ basePath: `${sim.url}/restapi`, oAuthBasePath: `${front.host}:${front.port}` } as { basePath: string });
+		expect((local as unknown as { getOAuthBasePath(): string }).getOAuthBasePath()).toBe('account.docusign.com');
+		// setBasePath does it again (ApiClient.js:248).
+		const demo = new docusign.ApiClient({ basePath: 'https://demo.docusign.net/restapi' });
+		expect((demo as unknown as { getOAuthBasePath(): string }).getOAuthBasePath()).toBe('account-d.docusign.com');
+	});
+
+	test('OAuthToken cannot read a token answer that has a "data" member: NameValue is not in scope (oauth/OAuthToken.js:62)', () => {
+		const OAuthToken = load('docusign-esign/src/oauth/OAuthToken') as Model;
+		expect(() => OAuthToken.constructFromObject({ access_token: 'a', data: [] })).toThrow(ReferenceError);
+		// The simulator's token answers, as DocuSign's, have no such member.
+		expect(OAuthToken.constructFromObject({ access_token: 'a', token_type: 'Bearer', refresh_token: 'r', expires_in: 28800 })).toEqual({ accessToken: 'a', tokenType: 'Bearer', refreshToken: 'r', expiresIn: '28800' });
+	});
+});
+
 describe('Connect', () => {
 	test('messages go out in the background: a Connect listener that hangs never holds up the API call', async () => {
 		const stuck = createServer(() => undefined);

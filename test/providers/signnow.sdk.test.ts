@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-import { contractPdf, makePdf } from '../helpers';
+import { contractPdf, makePdf } from '../helpers/pdf';
 import { startSignNowSimulator, type SignNowSimulator } from '../simulators/signnow';
 import { startTlsFront, type TlsFront } from '../simulators/shared/tls-front';
 
@@ -200,6 +200,29 @@ describe('oauth2 and user', () => {
 		expect(await callError(sdk.oauth2.verify, { token: first.access_token })).toEqual([{ code: 1537, message: 'invalid_token' }]);
 		expect(await callError(sdk.oauth2.refreshToken, { refresh_token: first.refresh_token })).toEqual([{ code: 65538, message: expect.stringContaining('invalid_grant') }]);
 		expect(refreshToken).toMatch(/^[0-9a-f]{64}$/);
+	});
+
+	test('authorization-code grant (n8n\'s OAuth2 credential): consent page, then the code at the token endpoint through the SDK\'s transport', async () => {
+		// 1.8.2 has no method for this grant: the request is built by the SDK's buildRequestOptions
+		// with its Basic client credentials, as requestToken builds the password grant.
+		const consent = await new Promise<{ status: number; location?: string }>((resolve, reject) => {
+			https.get(`${front.url}/authorize?client_id=${sim.application.clientId}&response_type=code&redirect_uri=${encodeURIComponent('http://127.0.0.1/cb')}&state=s1`, (response) => {
+				response.resume();
+				resolve({ status: response.statusCode ?? 0, location: response.headers.location });
+			}).on('error', reject);
+		});
+		expect(consent.status).toBe(302);
+		const code = new URL(consent.location ?? '').searchParams.get('code') ?? '';
+		const form = new URLSearchParams({ grant_type: 'authorization_code', code, scope: '*' }).toString();
+		const exchange = () =>
+			new Promise<unknown>((resolve, reject) => {
+				const options = sdkCommon.buildRequestOptions({ method: 'POST', path: '/oauth2/token', authorization: { type: 'Basic' }, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(form) } });
+				https.request(options, sdkCommon.responseHandler((error, result) => (error ? reject(error) : resolve(result)))).on('error', reject).end(form);
+			});
+		const answer = await exchange();
+		expect(shapeProblems(answer, typedef('lib/oauth2/index.js', 'AccessTokenGetResponse'))).toEqual([]);
+		// A code is good once.
+		expect(await exchange().catch((error: unknown) => error)).toEqual([{ code: 65538, message: expect.stringContaining('invalid_grant') }]);
 	});
 
 	test('user.retrieve (the credentials\' test request) answers every documented property', async () => {
