@@ -343,6 +343,19 @@ describe('invites', () => {
 		expect(await call(sdk.document.invite, { id, data: { from: sim.user.email, to }, options: { email: 'disable' }, token })).toEqual({ status: 'success' });
 	});
 
+	test('SDK bug: remove({ cancelInvites: true }) deletes before it cancels (lib/document/index.js:957-1029), so it cannot remove a document with a pending invite', async () => {
+		const id = await documentWithFields();
+		await call(sdk.document.invite, { id, data: { from: sim.user.email, to: [{ email: 'a@example.com', role: 'Signer 1', order: 1 }, { email: 'b@example.com', role: 'Signer 2', order: 2 }] }, token });
+		const seen = sim.state.requests.length;
+		// SignNow refuses to delete a document that still has a pending invite; the SDK's option
+		// meant to cancel the invites first only runs after the DELETE has succeeded.
+		expect(await callError(sdk.document.remove, { id, token, options: { cancelInvites: true } })).toEqual([{ code: 65535, message: 'Cancel the pending invite before deleting the document' }]);
+		expect(sim.state.requests.slice(seen).map((request) => `${request.method} ${request.path} ${request.status}`)).toEqual([`DELETE /document/${id} 400`]);
+		// What works: cancel, then remove.
+		await call(sdk.document.cancelFieldInvite, { id, token });
+		expect(await call(sdk.document.remove, { id, token })).toEqual({ status: 'success' });
+	});
+
 	test('free-form invite, then cancelFreeFormInvite', async () => {
 		const id = await upload();
 		const answer = (await call(sdk.document.invite, { id, data: { from: sim.user.email, to: 'signer@example.com' }, token })) as { id: string };

@@ -29,7 +29,10 @@ export class CallbackSender {
 
 	/** First attempt of each callback; the returned promise settles when they have been answered. */
 	send(callbacks: Callback[]): Promise<void> {
-		const attempts = Promise.all(callbacks.map((callback) => this.attempt(callback, 0))).then(() => undefined);
+		// One after another, in subscription order, so the delivery log reads the same every run.
+		const attempts = (async () => {
+			for (const callback of callbacks) await this.attempt(callback, 0);
+		})();
 		this.track(attempts);
 		return attempts;
 	}
@@ -73,6 +76,8 @@ export class CallbackSender {
 			this.timers.delete(timer);
 			this.track(this.attempt(callback, attempt + 1));
 		}, delay);
+		// A retry scheduled for later must not keep a finished test process alive.
+		timer.unref();
 		this.timers.add(timer);
 	}
 }
