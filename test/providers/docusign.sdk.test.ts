@@ -306,10 +306,8 @@ describe('Connect', () => {
 		await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
 		sim.state.connect = { url: `http://127.0.0.1:${(stuck.address() as AddressInfo).port}/connect`, hmacKeys: ['k'] };
 		try {
-			const started = Date.now();
 			const answer = await Promise.race([sentEnvelope(), new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000))]);
 			expect(answer).toMatch(/^[0-9a-f-]{36}$/);
-			expect(Date.now() - started).toBeLessThan(5_000);
 		} finally {
 			sim.state.connect = undefined;
 			stuck.closeAllConnections();

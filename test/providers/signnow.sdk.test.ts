@@ -403,13 +403,11 @@ describe('event subscriptions', () => {
 			const hook = `http://127.0.0.1:${(stuck.address() as AddressInfo).port}/stuck`;
 			await sdkRequest('POST', '/api/v2/events', { type: 'Bearer', token }, { event: 'document.freeform.create', entity_id: id, action: 'callback', attributes: { callback: hook } });
 			await sdkRequest('POST', '/api/v2/events', { type: 'Bearer', token }, { event: 'document.freeform.create', entity_id: id, action: 'callback', attributes: { callback: 'http://127.0.0.1:9/down' } });
-			const started = Date.now();
 			const answer = await Promise.race([
 				call(sdk.document.invite, { id, data: { from: sim.user.email, to: 'down@example.com' }, token }),
 				new Promise((resolve) => setTimeout(() => resolve('still waiting after 5 s'), 5_000)),
 			]);
 			expect(answer).toMatchObject({ result: 'success' });
-			expect(Date.now() - started).toBeLessThan(5_000);
 		} finally {
 			stuck.closeAllConnections();
 			await new Promise<void>((resolve) => stuck.close(() => resolve()));
