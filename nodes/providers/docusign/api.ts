@@ -123,8 +123,10 @@ export function envelopeDefinition(input: SendForSignatureInput): Record<string,
 			tab.width = String(Math.round(field.width));
 			tab.height = String(Math.round(field.height));
 		}
-		if (field.type !== 'date') tab.optional = String(!field.required);
-		if (field.type === 'text') tab.required = String(field.required);
+		// DocuSign's schema: signHere/initialHere tabs take `optional`, text and checkbox tabs take
+		// `required` (an `optional` there is ignored), dateSigned tabs take neither.
+		if (field.type === 'signature' || field.type === 'initials') tab.optional = String(!field.required);
+		if (field.type === 'text' || field.type === 'checkbox') tab.required = String(field.required);
 		(tabs[signer][TAB_GROUPS[field.type]] ??= []).push(tab);
 	});
 	return {

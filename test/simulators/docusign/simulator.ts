@@ -18,7 +18,9 @@
  *   PUT  /envelopes/{id}/recipients?resend_envelope=true { signers[{recipientId}] } → { recipientUpdateResults }
  * Errors: { errorCode, message } (401 AUTHORIZATION_INVALID_TOKEN, 400 ENVELOPE_DOES_NOT_EXIST, …).
  *
- * Connect: with `state.connect` set ({ url, hmacKeys }), each envelope/recipient event is POSTed
+ * Connect: with `state.connect` set ({ url, hmacKeys }), each envelope/recipient event is queued
+ * and POSTed in order, in the background (an API call answers without waiting for the listener;
+ * `connectIdle()` waits for the queue; the control routes wait for the messages they cause),
  * as JSON SIM with one `X-DocuSign-Signature-<n>` header per HMAC key (base64 HMAC-SHA256 of the
  * body). A non-2xx answer is a failure; a retry re-posts it with `retryCount` + 1 (same generatedDateTime).
  *
@@ -44,6 +46,8 @@ interface Signer {
 	routingOrder: string;
 	status: 'created' | 'sent' | 'delivered' | 'completed' | 'declined';
 	signedDateTime?: string;
+	/** The recipient's DocuSign user id: one per email address, as DocuSign keeps a user per address. */
+	userId: string;
 	tabs?: Record<string, unknown[]>;
 	resentCount: number;
 }
@@ -117,6 +121,41 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 	};
 	const iso = () => new Date(state.now()).toISOString();
 
+	const currentPlanId = randomUUID();
+	/** `GET /accounts/{id}`: a developer account as DocuSign describes it (AccountInformation). */
+	function accountJson() {
+		return {
+			accountIdGuid: state.accountId,
+			accountName: 'Example Inc.',
+			allowTransactionRooms: 'false',
+			billingPeriodDaysRemaining: '0',
+			billingPeriodEndDate: '2027-01-05T08:00:00.0000000Z',
+			billingPeriodEnvelopesAllowed: 'unlimited',
+			billingPeriodEnvelopesSent: String(state.envelopes.size),
+			billingPeriodStartDate: '2026-01-05T08:00:00.0000000Z',
+			canUpgrade: 'false',
+			connectPermission: 'full',
+			createdDate: '2026-01-05T09:30:00.0000000Z',
+			currencyCode: 'USD',
+			currentPlanId,
+			distributorCode: 'DEVCENTER_DEMO_APRIL2013',
+			docuSignLandingUrl: 'http://www.docusign.com/products/sign/?campaign=Developer',
+			envelopeSendingBlocked: 'false',
+			envelopeUnitPrice: '$0.00',
+			externalAccountId: '12345678',
+			forgottenPasswordQuestionsCount: '1',
+			isDowngrade: 'false',
+			paymentMethod: 'purchase_order',
+			planClassification: 'partner',
+			planName: 'DEV-DOCUSIGN',
+			planStartDate: '2026-01-05T08:00:00.0000000Z',
+			seatsAllowed: 'unlimited',
+			seatsInUse: '1',
+			status21CFRPart11: 'not_enabled',
+			suspensionStatus: '',
+		};
+	}
+
 	function envelopeJson(envelope: Envelope, withRecipients: boolean) {
 		const json: Record<string, unknown> = {
 			envelopeId: envelope.envelopeId,
@@ -133,6 +172,32 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 			envelopeUri: `/envelopes/${envelope.envelopeId}`,
 			recipientsUri: `/envelopes/${envelope.envelopeId}/recipients`,
 			documentsUri: `/envelopes/${envelope.envelopeId}/documents`,
+			// The rest of what DocuSign answers for every envelope (its reference's GET example),
+			// strings all, as DocuSign sends booleans and numbers; the SDK's Envelope model knows each.
+			initialSentDateTime: envelope.sentDateTime,
+			documentsCombinedUri: `/envelopes/${envelope.envelopeId}/documents/combined`,
+			certificateUri: `/envelopes/${envelope.envelopeId}/documents/certificate`,
+			customFieldsUri: `/envelopes/${envelope.envelopeId}/custom_fields`,
+			notificationUri: `/envelopes/${envelope.envelopeId}/notification`,
+			templatesUri: `/envelopes/${envelope.envelopeId}/templates`,
+			attachmentsUri: `/envelopes/${envelope.envelopeId}/attachments`,
+			sender: { userName: state.user.name, userId: state.user.sub, accountId: state.accountId, email: state.user.email },
+			signingLocation: 'online',
+			purgeState: 'unpurged',
+			envelopeIdStamping: 'true',
+			is21CFRPart11: 'false',
+			isSignatureProviderEnvelope: 'false',
+			hasComments: 'false',
+			hasFormDataChanged: 'false',
+			allowMarkup: 'false',
+			autoNavigation: 'true',
+			enableWetSign: 'true',
+			envelopeLocation: 'current_site',
+			signerCanSignOnMobile: 'true',
+			anySigner: 'false',
+			expireEnabled: 'true',
+			expireAfter: '120',
+			expireDateTime: new Date(Date.parse(envelope.sentDateTime ?? envelope.createdDateTime) + 120 * 86_400_000).toISOString(),
 		};
 		if (withRecipients) {
 			json.recipients = {
@@ -146,6 +211,11 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 					status: signer.status,
 					signedDateTime: signer.signedDateTime,
 					recipientType: 'signer',
+					userId: signer.userId,
+					requireIdLookup: 'false',
+					creationReason: 'sender',
+					deliveryMethod: 'email',
+					completedCount: signer.status === 'completed' ? '1' : '0',
 				})),
 				carbonCopies: [],
 				recipientCount: String(envelope.signers.length),
@@ -153,6 +223,13 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 			};
 		}
 		return json;
+	}
+
+	const userIds = new Map<string, string>();
+	function userIdOf(email: string): string {
+		const key = email.toLowerCase();
+		if (!userIds.has(key)) userIds.set(key, randomUUID());
+		return userIds.get(key)!;
 	}
 
 	function currentRoutingOrder(envelope: Envelope): number {
@@ -181,7 +258,9 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		});
 		let status = 0;
 		try {
-			status = (await fetch(connect.url, { method: 'POST', headers, body: delivery.body })).status;
+			const answer = await fetch(connect.url, { method: 'POST', headers, body: delivery.body, signal: AbortSignal.timeout(10_000) });
+			status = answer.status;
+			await answer.arrayBuffer();
 		} catch {
 			status = 0;
 		}
@@ -190,27 +269,40 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		rebuild.set(record, build);
 	}
 
-	async function publish(event: string, envelope: Envelope, recipientId?: string) {
-		if (!state.connect) return;
-		const body = (retryCount: number, generatedDateTime: string) =>
+	// Connect sends from a queue of its own, in order, after the API call has answered: an API
+	// call never waits for (or fails because of) the Connect listener.
+	let outbox: Promise<void> = Promise.resolve();
+
+	/** Queues an event's message; resolves when it (and every message before it) has been sent. */
+	function publish(event: string, envelope: Envelope, recipientId?: string): Promise<void> {
+		if (!state.connect) return Promise.resolve();
+		// The message describes the envelope as it is when the event happens, not when it is sent.
+		const summary = envelopeJson(envelope, true);
+		const generated = iso();
+		const build = (retryCount: number) =>
 			JSON.stringify({
 				event,
 				apiVersion: 'v2.1',
 				uri: `/restapi/v2.1/accounts/${state.accountId}/envelopes/${envelope.envelopeId}`,
 				retryCount,
 				configurationId: 10_000_001,
-				generatedDateTime,
+				generatedDateTime: generated,
 				data: {
 					accountId: state.accountId,
 					userId: state.user.sub,
 					envelopeId: envelope.envelopeId,
 					...(recipientId ? { recipientId } : {}),
-					envelopeSummary: envelopeJson(envelope, true),
+					envelopeSummary: summary,
 				},
 			});
-		const generated = iso();
-		const build = (retryCount: number) => body(retryCount, generated);
-		await post({ event, body: build(0), retryCount: 0 }, build);
+		const sending = outbox.then(() => post({ event, body: build(0), retryCount: 0 }, build));
+		outbox = sending.catch(() => undefined);
+		return sending;
+	}
+
+	/** For what an API call caused: queued, not awaited. */
+	function publishInBackground(event: string, envelope: Envelope, recipientId?: string): void {
+		void publish(event, envelope, recipientId).catch(() => undefined);
 	}
 
 	function bearer(request: IncomingMessage): { ok: true } | { ok: false; code: string; message: string } {
@@ -229,7 +321,8 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		const refresh = `eyJ0eXAi.${randomBytes(24).toString('base64url')}`;
 		state.accessTokens.set(access, { expiresAt: state.now() + 8 * 3600 * 1000 });
 		state.refreshTokens.add(refresh);
-		return { access_token: access, token_type: 'Bearer', refresh_token: refresh, expires_in: 28800, scope: 'signature extended' };
+		// Exactly what DocuSign's account server answers (no `scope`).
+		return { access_token: access, token_type: 'Bearer', refresh_token: refresh, expires_in: 28800 };
 	}
 
 	function oauth(request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): boolean {
@@ -286,8 +379,12 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 				sendJson(response, 401, { error: 'internal_server_error', reference_id: randomUUID() });
 				return true;
 			}
+			const [givenName, ...familyName] = state.user.name.split(' ');
 			sendJson(response, 200, {
 				...state.user,
+				given_name: givenName,
+				family_name: familyName.join(' '),
+				created: '2026-01-05T09:30:00.000Z',
 				accounts: [{ account_id: state.accountId, is_default: true, account_name: 'Example Inc.', base_uri: listening.url }],
 			});
 			return true;
@@ -350,6 +447,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 			created.push({
 				recipientId,
 				recipientIdGuid: randomUUID(),
+				userId: userIdOf(signer.email),
 				email: signer.email,
 				name: signer.name,
 				roleName: typeof signer.roleName === 'string' ? signer.roleName : undefined,
@@ -411,6 +509,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 				return sendJson(response, 200, { ok: true });
 			}
 			if (request.method === 'POST' && url.pathname === '/__control/retry-failed') {
+				await outbox;
 				const failed = state.deliveries.filter((d) => !d.delivered && !d.retried);
 				for (const delivery of failed) {
 					delivery.retried = true;
@@ -434,7 +533,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		const path = rest[2] ?? '';
 
 		if (request.method === 'GET' && path === '') {
-			return sendJson(response, 200, { accountIdGuid: state.accountId, accountName: 'Example Inc.', currentPlanId: randomUUID(), planName: 'DEVELOPER' });
+			return sendJson(response, 200, accountJson());
 		}
 
 		if (request.method === 'POST' && path === '/envelopes') {
@@ -442,8 +541,8 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 			if (!envelope) return;
 			if (envelope.status === 'sent') {
 				const reached = route(envelope);
-				await publish('envelope-sent', envelope);
-				for (const signer of reached) await publish('recipient-sent', envelope, signer.recipientId);
+				publishInBackground('envelope-sent', envelope);
+				for (const signer of reached) publishInBackground('recipient-sent', envelope, signer.recipientId);
 			}
 			return sendJson(response, 201, {
 				envelopeId: envelope.envelopeId,
@@ -479,7 +578,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 					envelope.voidedDateTime = iso();
 					envelope.statusChangedDateTime = iso();
 					envelope.lastModifiedDateTime = iso();
-					await publish('envelope-voided', envelope);
+					publishInBackground('envelope-voided', envelope);
 				}
 				return sendJson(response, 200, { envelopeId: envelope.envelopeId });
 			}
@@ -510,7 +609,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 					return { recipientId: signer.recipientId, recipientIdGuid: signer.recipientIdGuid, errorDetails: { errorCode: 'SUCCESS', message: '' } };
 				});
 				if (resend) {
-					for (const result of results) if (result.errorDetails.errorCode === 'SUCCESS') await publish('recipient-resent', envelope, result.recipientId);
+					for (const result of results) if (result.errorDetails.errorCode === 'SUCCESS') publishInBackground('recipient-resent', envelope, result.recipientId);
 				}
 				return sendJson(response, 200, { recipientUpdateResults: results });
 			}
@@ -523,6 +622,8 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		/** What the credential's "Account Base URI" holds. */
 		baseUri: listening.url,
 		state,
+		/** Resolves when every Connect message queued so far has been sent (and answered or timed out). */
+		connectIdle: () => outbox,
 		async control(path: string, body: unknown = {}) {
 			const answer = await fetch(`${listening.url}/__control/${path}`, { method: 'POST', body: JSON.stringify(body) });
 			if (!answer.ok) throw new Error(`control ${path}: ${answer.status} ${await answer.text()}`);

@@ -61,7 +61,19 @@ export interface SelfSignedCertificate {
 	certificatePem: string;
 }
 
-export function createSelfSignedCertificate(commonName = 'legalesign.simulator'): SelfSignedCertificate {
+const SUBJECT_ALT_NAME = '2.5.29.17';
+
+/** A subjectAltName extension naming IPv4 addresses: TLS clients match an IP host against these only. */
+function ipAltNames(addresses: string[]): Buffer {
+	const names = addresses.map((address) => tlv(0x87, Buffer.from(address.split('.').map(Number))));
+	return tlv(0xa3, sequence(sequence(oid(SUBJECT_ALT_NAME), tlv(0x04, sequence(...names)))));
+}
+
+/**
+ * `ipAddresses` adds a subjectAltName for them, so the certificate can serve TLS on those
+ * addresses (the SDK tests' TLS front on 127.0.0.1).
+ */
+export function createSelfSignedCertificate(commonName = 'legalesign.simulator', ipAddresses: string[] = []): SelfSignedCertificate {
 	const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 	const algorithm = sequence(oid(SHA256_WITH_RSA), nullValue());
 	const now = Date.now();
@@ -73,6 +85,7 @@ export function createSelfSignedCertificate(commonName = 'legalesign.simulator')
 		sequence(utcTime(new Date(now - 60_000)), utcTime(new Date(now + 365 * 24 * 3600_000))),
 		name(commonName),
 		publicKey.export({ type: 'spki', format: 'der' }),
+		...(ipAddresses.length > 0 ? [ipAltNames(ipAddresses)] : []),
 	);
 	const signature = sign('sha256', tbs, privateKey);
 	const der = sequence(tbs, algorithm, tlv(0x03, Buffer.from([0]), signature));

@@ -8,12 +8,11 @@
  * sign or decline as a signer (which fires the signed callbacks), approve an OAuth consent,
  * expire tokens, and inject 429s.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { contractPdf, pdfPageCount, signedPdf } from '../../helpers/pdf';
 import {
-	deliver,
 	isObject,
 	listen,
 	parseJson,
@@ -22,6 +21,7 @@ import {
 	sendJson,
 	type Listening,
 } from '../shared/http';
+import { CallbackSender, type Callback, type CallbackOptions } from './callbacks';
 import {
 	hexId,
 	SignNowState,
@@ -49,7 +49,8 @@ export const SIGNNOW_SIM_EVENTS = [
 	'document.freeform.decline',
 ].flatMap((event) => [event, `user.${event}`]);
 
-const UPLOAD_EXTENSIONS = new Set(['pdf', 'doc', 'docx', 'odt', 'rtf', 'xls', 'xlsx', 'ppt', 'pptx', 'png', 'jpg', 'jpeg', 'gif', 'bmp']);
+// What SignNow's upload takes (its API reference and the official SDK's list, which includes .xml).
+const UPLOAD_EXTENSIONS = new Set(['pdf', 'doc', 'docx', 'odt', 'rtf', 'xml', 'xls', 'xlsx', 'ppt', 'pptx', 'png', 'jpg', 'jpeg', 'gif', 'bmp']);
 
 const FIELD_TYPES = new Set(['signature', 'initials', 'text', 'checkbox', 'enumeration', 'radiobutton', 'attachment']);
 
@@ -58,6 +59,8 @@ export interface SignNowSimulatorOptions {
 	tokenLifetimeSeconds?: number;
 	/** `hex` (the default, as SignNow's integrations verify) or `base64` of the HMAC digest. */
 	signatureEncoding?: 'hex' | 'base64';
+	/** Retries and timeout of callback deliveries (default: no retry, 10 s timeout). */
+	callbacks?: CallbackOptions;
 }
 
 export interface SignNowSimulator {
@@ -67,6 +70,8 @@ export interface SignNowSimulator {
 	user: { id: string; email: string; password: string };
 	/** An API key of `user`, as generated in SignNow's API dashboard. */
 	apiKey: string;
+	/** Resolves when every callback attempt started so far has been answered (or timed out). */
+	callbacksIdle(): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -126,12 +131,29 @@ function tokenAnswer(state: SignNowState, token: SimToken) {
 	};
 }
 
+/**
+ * The token request's parameters: form-encoded (what the official SDKs send) or multipart/form-data
+ * (what SignNow's API reference sends, `curl -F`). Anything else is refused, as SignNow does.
+ */
+function tokenForm(request: IncomingMessage, body: Buffer): URLSearchParams {
+	const contentType = request.headers['content-type'] ?? '';
+	if (/^application\/x-www-form-urlencoded/i.test(contentType)) return new URLSearchParams(body.toString('utf8'));
+	const parts = parseMultipart(contentType, body);
+	if (parts) return new URLSearchParams(parts.filter((part) => part.fileName === undefined).map((part): [string, string] => [part.name, part.data.toString('utf8')]));
+	fail(400, 65535, 'invalid_request: send the token request as application/x-www-form-urlencoded or multipart/form-data');
+}
+
+/** `GET /oauth2/token`: what SignNow knows of the Bearer token (the SDKs' "verify access token"). */
+function verifyToken(state: SignNowState, auth: { token: SimToken }) {
+	// API keys do not expire; SignNow documents no value for them, so they report a full lifetime.
+	const remaining = Number.isFinite(auth.token.expiresAt) ? Math.max(0, Math.floor((auth.token.expiresAt - Date.now()) / 1000)) : state.tokenLifetimeSeconds;
+	// As SignNow answers it: expires_in as a string of the seconds left.
+	return { access_token: auth.token.accessToken, scope: '*', expires_in: String(remaining), token_type: 'bearer' };
+}
+
 function handleToken(state: SignNowState, request: IncomingMessage, body: Buffer) {
 	const clientId = basicClient(state, request);
-	if (!/application\/x-www-form-urlencoded/i.test(request.headers['content-type'] ?? '')) {
-		fail(400, 65535, 'Content-Type must be application/x-www-form-urlencoded');
-	}
-	const form = new URLSearchParams(body.toString('utf8'));
+	const form = tokenForm(request, body);
 	const grant = form.get('grant_type') ?? '';
 	state.tokenGrants.push(grant);
 	if (grant === 'password') {
@@ -212,7 +234,41 @@ function documentJson(state: SignNowState, document: SimDocument) {
 		})),
 		requests: document.requests.map((request) => ({ ...request })),
 		signatures: document.signatures.map((signature, index) => ({ id: `sig${index}`, email: signature.email })),
+		// The rest of SignNow's document resource (the SDK's DocumentViewResponse): this simulator
+		// models no filled elements, attachments, integrations or groups, so those lists are empty.
+		template: false,
+		thumbnail: {
+			small: `${state.environment}document/${document.id}/thumbnail?size=small`,
+			medium: `${state.environment}document/${document.id}/thumbnail?size=medium`,
+			large: `${state.environment}document/${document.id}/thumbnail?size=large`,
+		},
+		texts: [],
+		checks: [],
+		tags: [],
+		version_time: document.updated,
+		enumeration_options: [],
+		attachments: [],
+		routing_details: [],
+		integrations: [],
+		hyperlinks: [],
+		radiobuttons: [],
+		document_group_template_info: [],
+		document_group_info: [],
+		originator_organization_settings: [],
+		field_validators: [],
+		settings: { no_document_attachment: false, no_document_file_attachments: false },
+		parent_id: documentsFolderId(document.ownerId),
+		originator_logo: '',
+		pages: Array.from({ length: document.pageCount }, (_, page) => ({
+			src: `${state.environment}document/${document.id}/page/${page}`,
+			size: { width: 612, height: 792 },
+		})),
 	};
+}
+
+/** The id of a user's "Documents" folder, where uploads land: stable per user. */
+function documentsFolderId(userId: string): string {
+	return createHash('sha1').update(`documents:${userId}`).digest('hex');
 }
 
 /** Our PDFs' text tags, SignNow's simple syntax: {{t:s;r:y;o:"Signer 1";}} (t: s|i|t|c|d). */
@@ -303,7 +359,10 @@ function handlePutDocument(document: SimDocument, body: Buffer) {
 	if (document.fieldInvites.some((invite) => invite.status === 'pending') || document.signatures.length > 0) {
 		fail(400, 65639, 'Document is locked: it has a pending invite or is signed');
 	}
-	if (payload.fields === undefined) return { id: document.id };
+	// SignNow answers a PUT with the document's id and the elements (filled values) it added:
+	// placing fields adds none.
+	const answer = { id: document.id, signatures: [], texts: [], checks: [], attachments: [], radiobuttons: [] };
+	if (payload.fields === undefined) return answer;
 	if (!Array.isArray(payload.fields)) fail(400, 65535, 'fields must be an array');
 	const fields = payload.fields.map((raw, index): Omit<SimField, 'id' | 'role_id'> => {
 		if (!isObject(raw)) fail(400, 65535, `fields[${index}] must be an object`);
@@ -335,7 +394,7 @@ function handlePutDocument(document: SimDocument, body: Buffer) {
 		};
 	});
 	setFields(document, fields);
-	return { id: document.id };
+	return answer;
 }
 
 function renderDownload(state: SignNowState, document: SimDocument, withHistory: boolean): Buffer {
@@ -381,7 +440,7 @@ async function handleInvite(state: SignNowState, user: SimUser, document: SimDoc
 		};
 		document.requests.push(request);
 		document.updated = now();
-		await emit(document, 'document.freeform.create', { invite_id: request.id, signer_email: request.signer_email });
+		inBackground(emit(document, 'document.freeform.create', { invite_id: request.id, signer_email: request.signer_email }));
 		return { result: 'success', id: request.id, callback_url: 'none' };
 	}
 	if (!Array.isArray(payload.to) || payload.to.length === 0) fail(400, 65535, '"to" is required');
@@ -390,8 +449,16 @@ async function handleInvite(state: SignNowState, user: SimUser, document: SimDoc
 	const invites = payload.to.map((raw, index) => {
 		if (!isObject(raw)) fail(400, 65535, `to[${index}] must be an object`);
 		if (typeof raw.email !== 'string' || !EMAIL.test(raw.email)) fail(400, 65535, `to[${index}].email is not a valid email address`);
-		const role = document.roles.find((candidate) => candidate.unique_id === raw.role_id);
-		if (!role) fail(400, 65535, `to[${index}].role_id "${String(raw.role_id)}" is not a role of this document`);
+		// `role_id` may be empty or left out (SignNow's reference and SDKs show `"role_id": ""`):
+		// then the role name picks the role.
+		const byId = typeof raw.role_id === 'string' && raw.role_id !== '';
+		const role = byId
+			? document.roles.find((candidate) => candidate.unique_id === raw.role_id)
+			: document.roles.find((candidate) => candidate.name === raw.role);
+		if (!role) {
+			if (byId) fail(400, 65535, `to[${index}].role_id "${String(raw.role_id)}" is not a role of this document`);
+			fail(400, 65535, `to[${index}].role "${String(raw.role)}" is not a role of this document`);
+		}
 		if (typeof raw.role === 'string' && raw.role !== role.name) fail(400, 65535, `to[${index}].role does not match role_id`);
 		if (typeof raw.order !== 'number' || !Number.isInteger(raw.order) || raw.order < 1) fail(400, 65535, `to[${index}].order must be a positive integer`);
 		const expirationDays = raw.expiration_days === undefined ? 30 : Number(raw.expiration_days);
@@ -415,7 +482,7 @@ async function handleInvite(state: SignNowState, user: SimUser, document: SimDoc
 	document.fieldInvites = invites;
 	document.updated = now();
 	for (const invite of invites) {
-		await emit(document, 'document.fieldinvite.create', { invite_id: invite.id, signer_email: invite.email, role: invite.role });
+		inBackground(emit(document, 'document.fieldinvite.create', { invite_id: invite.id, signer_email: invite.email, role: invite.role }));
 	}
 	return { status: 'success' };
 }
@@ -487,16 +554,17 @@ function handleCreateSubscription(state: SignNowState, auth: { token: SimToken; 
 	return {};
 }
 
+/** Fires an event: resolves when the first attempt of each matching callback has been answered. */
 type Emit = (document: SimDocument, event: string, content: Record<string, unknown>) => Promise<void>;
 
-function makeEmitter(state: SignNowState, encoding: 'hex' | 'base64'): Emit {
+function makeEmitter(state: SignNowState, encoding: 'hex' | 'base64', sender: CallbackSender): Emit {
 	return async (document, event, extra) => {
 		const targets = [...state.subscriptions.values()].filter(
 			(subscription) =>
 				(subscription.event === event && subscription.entity_id === document.id) ||
 				(subscription.event === `user.${event}` && subscription.entity_id === document.ownerId),
 		);
-		for (const subscription of targets) {
+		const callbacks: Callback[] = targets.map((subscription) => {
 			const meta: Record<string, unknown> = {
 				timestamp: now(),
 				event: subscription.event,
@@ -514,14 +582,18 @@ function makeEmitter(state: SignNowState, encoding: 'hex' | 'base64'): Emit {
 			const url = subscription.attributes.docid_queryparam
 				? `${subscription.attributes.callback}${subscription.attributes.callback.includes('?') ? '&' : '?'}document_id=${document.id}`
 				: subscription.attributes.callback;
-			try {
-				const answer = await deliver(url, rawBody, headers);
-				state.deliveries.push({ subscriptionId: subscription.id, url, event: subscription.event, rawBody, headers, status: answer.status });
-			} catch (error) {
-				state.deliveries.push({ subscriptionId: subscription.id, url, event: subscription.event, rawBody, headers, status: 0, error: String(error) });
-			}
-		}
+			return { subscriptionId: subscription.id, url, event: subscription.event, rawBody, headers };
+		});
+		await sender.send(callbacks);
 	};
+}
+
+/**
+ * An event caused by an API call: its callbacks go out in the background, so the call answers
+ * without waiting for (or failing because of) the callback URL.
+ */
+function inBackground(delivery: Promise<void>): void {
+	void delivery.catch(() => undefined);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -650,8 +722,20 @@ async function route(
 			primary_email: user.email,
 			emails: [user.email],
 			created: '1700000000',
+			// The rest of SignNow's user resource (the SDK's UserGetResponse), for a plain account.
+			subscriptions: [],
+			cloud_export_account_details: null,
+			is_logged_in: true,
+			billing_period: { start_date: '2026-12-01', end_date: '2026-12-31', start_timestamp: 1796083200, end_timestamp: 1798675199 },
+			companies: [],
+			registration_source: null,
+			teams: [],
+			settings: { no_user_signature_return: '0' },
+			organization_settings: [],
+			merchant_accounts: [],
 		});
 	}
+	if (method === 'GET' && path === '/oauth2/token') return sendJson(response, 200, verifyToken(state, auth));
 	if (method === 'POST' && path === '/document') return sendJson(response, 200, handleUpload(state, user, request, body, false));
 	if (method === 'POST' && path === '/document/fieldextract') return sendJson(response, 200, handleUpload(state, user, request, body, true));
 
@@ -663,7 +747,7 @@ async function route(
 			if (method === 'DELETE') {
 				if (document.fieldInvites.some((invite) => invite.status === 'pending')) fail(400, 65535, 'Cancel the pending invite before deleting the document');
 				state.documents.delete(document.id);
-				await emit(document, 'document.delete', {});
+				inBackground(emit(document, 'document.delete', {}));
 				return sendJson(response, 200, { status: 'success' });
 			}
 		}
@@ -725,7 +809,8 @@ export async function startSignNowSimulator(options: SignNowSimulatorOptions = {
 	const user: SimUser = { id: hexId(), email: 'owner@example.com', password: 'correct horse battery staple', firstName: 'Olive', lastName: 'Owner' };
 	state.users.set(user.id, user);
 	const apiKey = state.addApiKey(user.id);
-	const emit = makeEmitter(state, options.signatureEncoding ?? 'hex');
+	const sender = new CallbackSender(state, { retryDelaysMs: options.callbacks?.retryDelaysMs ?? [], timeoutMs: options.callbacks?.timeoutMs ?? 10_000 });
+	const emit = makeEmitter(state, options.signatureEncoding ?? 'hex', sender);
 	const server: Listening = await listen(async (request, response, body) => {
 		const path = new URL(request.url ?? '/', 'http://simulator').pathname;
 		try {
@@ -742,7 +827,11 @@ export async function startSignNowSimulator(options: SignNowSimulatorOptions = {
 		application: { clientId: application.clientId, clientSecret: application.clientSecret },
 		user: { id: user.id, email: user.email, password: user.password },
 		apiKey,
-		close: () => server.close(),
+		callbacksIdle: () => sender.idle(),
+		close: async () => {
+			sender.close();
+			await server.close();
+		},
 	};
 }
 

@@ -126,6 +126,8 @@ export interface SimDelivery {
 	headers: Record<string, string>;
 	status: number;
 	error?: string;
+	/** 0 for the first attempt, n for the n-th retry. */
+	attempt: number;
 }
 
 export interface SimRequestLog {
