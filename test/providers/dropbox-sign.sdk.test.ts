@@ -11,7 +11,7 @@
  * API key (HTTP Basic) and an OAuth access token (Bearer).
  */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -135,13 +135,15 @@ describe('Dropbox Sign SDK against the simulator', () => {
 
 	it('sends a request from the multipart body the SDK builds (`files[0]`, `signers` as JSON), and answers the full SignatureRequestGetResponse', async () => {
 		const sent = await send({
+			metadata: { order_id: '42' },
+			ccEmailAddresses: ['legal@example.com'],
 			formFieldsPerDocument: [
 				{ documentIndex: 0, apiId: 'sig_1', name: '', type: 'signature', signer: '0', page: 1, x: 72, y: 600, width: 200, height: 40, required: true },
 			],
 		});
 		expectModel(sent.response.data, 'SignatureRequestGetResponse');
 		const request = sent.body.signatureRequest!;
-		expect(request).toMatchObject({ title: 'NDA', subject: 'Please sign the NDA', message: 'Thanks!', testMode: true, isComplete: false });
+		expect(request).toMatchObject({ title: 'NDA', subject: 'Please sign the NDA', message: 'Thanks!', testMode: true, isComplete: false, metadata: { order_id: '42' }, ccEmailAddresses: ['legal@example.com'] });
 		expect(request.signatures?.map((s) => [s.signerEmailAddress, s.signerName, s.order, s.statusCode])).toEqual([
 			['alice@example.com', 'Alice', 0, 'awaiting_signature'],
 			['bob@example.com', 'Bob', 1, 'awaiting_signature'],
@@ -280,6 +282,24 @@ describe('Dropbox Sign callbacks are sent in the background', () => {
 		expect(simulator.state.callbacks.map((c) => [c.eventType, c.status, c.acknowledged])).toEqual([['signature_request_sent', 0, false]]);
 		// Dropbox Sign: 6 retries, each 3× the previous delay, from 5 minutes.
 		expect(simulator.state.callbacks[0].retryInMs).toBe(5 * 60_000);
+	});
+
+	it('a callback receiver that never answers delays no API call', async () => {
+		const held: ServerResponse[] = [];
+		const receiver = createServer((_request, response) => void held.push(response));
+		await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+		try {
+			simulator.state.callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb`;
+			const first = await send();
+			const second = await requests.signatureRequestRemind(first.body.signatureRequest!.signatureRequestId!, { emailAddress: 'alice@example.com' });
+			expect(second.response.status).toBe(200);
+			// Both calls answered while the first callback is still waiting for its receiver.
+			expect(held).toHaveLength(1);
+			expect(simulator.state.callbacks).toEqual([]);
+		} finally {
+			receiver.closeAllConnections();
+			await new Promise<void>((resolve) => receiver.close(() => resolve()));
+		}
 	});
 
 	it('retries a failed callback by itself, spacing the attempts 5 min, 15 min, 45 min … (scaled), until acknowledged', async () => {

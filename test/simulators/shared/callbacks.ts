@@ -61,7 +61,7 @@ export class CallbackWorker {
 
 	/** Queues `job` after `delayMs` (scaled); the handle runs it early or cancels it. */
 	schedule(delayMs: number, job: () => Promise<void>): ScheduledRetry {
-		let done = false;
+		let done = this.closed;
 		const fire = () => {
 			if (done) return;
 			done = true;
@@ -69,6 +69,7 @@ export class CallbackWorker {
 			this.timers.delete(timer);
 			this.run(job);
 		};
+		if (done) return { runNow: () => undefined, cancel: () => undefined };
 		const timer = setTimeout(fire, Math.max(0, Math.round(delayMs * this.scale)));
 		// A retry hours away must not keep a finished test process alive.
 		timer.unref();
