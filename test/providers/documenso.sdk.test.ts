@@ -15,7 +15,8 @@ import { Documenso } from '@documenso/sdk-typescript';
 import { APIError } from '@documenso/sdk-typescript/models/errors/apierror.js';
 import * as errors from '@documenso/sdk-typescript/models/errors/index.js';
 
-import { contractPdf } from '../helpers';
+import { DocumensoApi } from '../../credentials/DocumensoApi.credentials';
+import { contractPdf, testCredential, TestCredentialsHelper } from '../helpers';
 import { startDocumensoSimulator, type DocumensoSimulator } from '../simulators/documenso/simulator';
 
 const TOKEN = 'api_sdkToken7Hq2xPz';
@@ -149,6 +150,14 @@ describe('Documenso SDK against the simulator', () => {
 		expect(apiError.contentType).toBe('application/pdf');
 		expect(apiError.body.startsWith('%PDF-')).toBe(true);
 		expect(apiError.body).toContain('signed by tenant@example.com');
+	});
+});
+
+describe("the Documenso API credential's Test button", () => {
+	it('calls GET /envelope with the token (OK), and reports a wrong token as 401', async () => {
+		const helper = new TestCredentialsHelper([new DocumensoApi()]);
+		expect(await testCredential(helper, 'documensoApi', { apiToken: TOKEN, baseUrl: simulator.apiBaseUrl })).toMatchObject({ status: 'OK' });
+		expect(await testCredential(helper, 'documensoApi', { apiToken: 'api_wrong', baseUrl: simulator.apiBaseUrl })).toMatchObject({ status: 'Error', httpCode: '401' });
 	});
 });
 

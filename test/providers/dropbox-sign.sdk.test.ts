@@ -18,7 +18,8 @@ import { join } from 'node:path';
 import * as DropboxSign from '@dropbox/sign';
 
 import { buildMultipart } from '../simulators/shared/http';
-import { contractPdf } from '../helpers';
+import { DropboxSignApi } from '../../credentials/DropboxSignApi.credentials';
+import { contractPdf, testCredential, TestCredentialsHelper } from '../helpers';
 import { ACK, startDropboxSignSimulator, type DropboxSignSimulator } from '../simulators/dropbox-sign/simulator';
 
 const API_KEY = 'dbs-sdk-key-5e1f0a9c7b3d2e4f6a8b0c1d3e5f7a9b';
@@ -266,6 +267,14 @@ describe('Dropbox Sign SDK against the simulator', () => {
 		});
 		expect(broken.status).toBe(400);
 		expectModel(await broken.json(), 'ErrorResponse');
+	});
+});
+
+describe("the Dropbox Sign API credential's Test button", () => {
+	it('calls GET /account with the key (OK), and reports a wrong key as 401', async () => {
+		const helper = new TestCredentialsHelper([new DropboxSignApi()]);
+		expect(await testCredential(helper, 'dropboxSignApi', { apiKey: API_KEY, baseUrl: `${simulator.apiBaseUrl}/` })).toMatchObject({ status: 'OK' });
+		expect(await testCredential(helper, 'dropboxSignApi', { apiKey: 'wrong', baseUrl: simulator.apiBaseUrl })).toMatchObject({ status: 'Error', httpCode: '401' });
 	});
 });
 
