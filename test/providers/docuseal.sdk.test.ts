@@ -212,6 +212,60 @@ describe('DocuSeal SDK against the simulator', () => {
 	});
 });
 
+describe('DocuSeal reads form bodies as a Rails application does', () => {
+	it('creates a submission from URL-encoded nested parameters, and emails a submitter from a multipart form', async () => {
+		const form = new URLSearchParams([
+			['name', 'Form NDA'],
+			['order', 'random'],
+			['documents[][name]', 'Form NDA'],
+			['documents[][file]', contractPdf('Form NDA').toString('base64')],
+			['documents[][fields][][name]', 'Signature A'],
+			['documents[][fields][][role]', 'A'],
+			['documents[][fields][][type]', 'signature'],
+			['documents[][fields][][areas][][x]', '72'],
+			['documents[][fields][][areas][][y]', '600'],
+			['documents[][fields][][areas][][w]', '200'],
+			['documents[][fields][][areas][][h]', '40'],
+			['documents[][fields][][areas][][page]', '1'],
+			['documents[][fields][][name]', 'Signature B'],
+			['documents[][fields][][role]', 'B'],
+			['documents[][fields][][type]', 'signature'],
+			['documents[][fields][][required]', 'false'],
+			['submitters[][role]', 'A'],
+			['submitters[][email]', 'a@example.com'],
+			['submitters[][role]', 'B'],
+			['submitters[][email]', 'b@example.com'],
+		]);
+		const answer = await fetch(`${simulator.apiBaseUrl}/submissions/pdf`, {
+			method: 'POST',
+			headers: { 'x-auth-token': API_KEY, 'content-type': 'application/x-www-form-urlencoded' },
+			body: form.toString(),
+		});
+		expect(answer.status).toBe(200);
+		const created = (await answer.json()) as { id: number; submitters: Array<{ id: number; email: string; status: string }> };
+		expectType(created, 'CreateSubmissionFromPdfResponse');
+		expect(created.submitters.map((s) => [s.email, s.status])).toEqual([
+			['a@example.com', 'sent'],
+			['b@example.com', 'sent'],
+		]);
+		expect(simulator.state.submissions.get(created.id)?.fields).toEqual([
+			{ name: 'Signature A', type: 'signature', role: 'A', required: true, areas: [{ x: 72, y: 600, w: 200, h: 40, page: 1 }] },
+			{ name: 'Signature B', type: 'signature', role: 'B', required: false, areas: [] },
+		]);
+
+		const boundary = '----docuseal-form';
+		const multipart = `--${boundary}\r\nContent-Disposition: form-data; name="send_email"\r\n\r\ntrue\r\n--${boundary}--\r\n`;
+		const updated = await fetch(`${simulator.apiBaseUrl}/submitters/${created.submitters[1].id}`, {
+			method: 'PUT',
+			headers: { 'x-auth-token': API_KEY, 'content-type': `multipart/form-data; boundary=${boundary}` },
+			body: multipart,
+		});
+		expect(updated.status).toBe(200);
+		expectType(await updated.json(), 'UpdateSubmitterResponse');
+		expect(simulator.state.submissions.get(created.id)?.submitters[1].emailsSent).toBe(2);
+	});
+});
+
 describe('DocuSeal webhooks are sent in the background', () => {
 	it('an API call succeeds while the webhook URL is down; the failure is retried after 2^attempt minutes', async () => {
 		const closed = createServer();

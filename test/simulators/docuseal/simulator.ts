@@ -10,6 +10,8 @@
  *   GET    /api/submissions/{id}/documents[?merge=true] → { id, documents: [{ name, url }] } (preview until completed)
  *   DELETE /api/submissions/{id}               → { id, archived_at }
  *   PUT    /api/submitters/{id}                { send_email: true } → submitter; 422 once completed
+ * Bodies are JSON (what the SDKs send) or form fields with Rails' nesting (`submitters[][email]`),
+ * URL-encoded or multipart, as a Rails application reads them.
  * Errors: `{ error }` with 401 (missing or wrong key), 404, 422. Document URLs are signed links
  * (`/file/<token>/<name>.pdf`) that need no API key.
  *
@@ -30,7 +32,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
 import { attemptDelivery, CallbackWorker, type ScheduledRetry } from '../shared/callbacks';
-import { isObject, listen, parseJson, sendBytes, sendJson } from '../shared/http';
+import { isObject, listen, parseJson, parseMultipart, sendBytes, sendJson } from '../shared/http';
 
 /** DocuSeal's webhook jobs: retried 2^attempt minutes later while attempt ≤ 10. */
 export const WEBHOOK_RETRY_DELAYS_MS = Array.from({ length: 11 }, (_, attempt) => 2 ** attempt * 60_000);
@@ -86,6 +88,62 @@ export interface DocuSealSimulatorState {
 	deliveries: Array<{ eventType: string; body: string; status: number; delivered: boolean; retried: boolean; attempt: number; retryInMs: number | null }>;
 	requests: Array<{ method: string; path: string; token?: string; status: number }>;
 	now: () => number;
+}
+
+/**
+ * Rails' nested parameters from form fields, as DocuSeal (a Rails application) reads them:
+ * `a[b]=1` is a hash, `a[]=1` a list, `a[][b]=1&a[][c]=2` one hash per list entry (a new entry
+ * starts when the last one already has the key).
+ */
+function railsParams(entries: Array<[string, string]>): Record<string, unknown> {
+	const root: Record<string, unknown> = {};
+	const has = (hash: Record<string, unknown>, path: string[]): boolean => {
+		if (path.includes('')) return false;
+		let node: unknown = hash;
+		for (const key of path) {
+			if (!isObject(node) || !(key in node)) return false;
+			node = node[key];
+		}
+		return true;
+	};
+	const assign = (node: Record<string, unknown>, [head, ...rest]: string[], value: string) => {
+		if (rest.length === 0) {
+			node[head] = value;
+			return;
+		}
+		if (rest[0] === '') {
+			const list = (Array.isArray(node[head]) ? node[head] : (node[head] = [])) as unknown[];
+			const tail = rest.slice(1);
+			if (tail.length === 0) return void list.push(value);
+			let last = list.at(-1);
+			if (!isObject(last) || has(last, tail)) list.push((last = {}));
+			return assign(last as Record<string, unknown>, tail, value);
+		}
+		if (!isObject(node[head])) node[head] = {};
+		assign(node[head] as Record<string, unknown>, rest, value);
+	};
+	for (const [key, value] of entries) {
+		const path = key.match(/^[^[\]]+|\[[^[\]]*\]/g)?.map((segment) => segment.replace(/^\[|\]$/g, ''));
+		if (path && path.length > 0) assign(root, path, value);
+	}
+	return root;
+}
+
+/** A request's parameters from JSON, a URL-encoded form or multipart form fields (Rails reads all three). */
+function requestParams(contentType: string | undefined, body: Buffer): unknown {
+	const parts = parseMultipart(contentType, body);
+	if (parts) return railsParams(parts.map((p) => [p.name, p.data.toString('utf8')]));
+	if (/^application\/x-www-form-urlencoded/i.test(contentType ?? '')) return railsParams([...new URLSearchParams(body.toString('utf8')).entries()]);
+	return parseJson(body);
+}
+
+/** A number, or a number written as form fields carry it ("72"). */
+function numeric(value: unknown): unknown {
+	return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+}
+
+function isFalse(value: unknown): boolean {
+	return value === false || value === 'false' || value === '0';
 }
 
 function pageCount(pdf: Buffer): number {
@@ -264,14 +322,16 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 			if (!FIELD_TYPES.includes(type)) return void fail(response, 422, `Unknown field type: ${type}`);
 			const role = typeof field.role === 'string' ? field.role : roles[0];
 			if (!roles.includes(role)) return void fail(response, 422, `Unknown submitter role: ${role}`);
-			const areas = Array.isArray(field.areas) ? field.areas.filter(isObject) : [];
+			const areas = (Array.isArray(field.areas) ? field.areas.filter(isObject) : []).map((area) =>
+				Object.fromEntries(Object.entries(area).map(([key, value]) => [key, numeric(value)])),
+			);
 			for (const area of areas) {
 				for (const key of ['x', 'y', 'w', 'h', 'page']) {
 					if (typeof area[key] !== 'number' || (area[key] as number) < 0) return void fail(response, 422, `Field ${String(field.name)}: area ${key} must be a number`);
 				}
 				if ((area.page as number) < 1 || (area.page as number) > pages) return void fail(response, 422, `Field ${String(field.name)}: page ${String(area.page)} is out of the document (${pages} pages)`);
 			}
-			fields.push({ name: String(field.name ?? `Field ${fields.length + 1}`), type, role, required: field.required !== false, areas: areas as unknown as Field['areas'] });
+			fields.push({ name: String(field.name ?? `Field ${fields.length + 1}`), type, role, required: !isFalse(field.required), areas: areas as unknown as Field['areas'] });
 		}
 		const tags = textTags(data);
 		for (const tag of tags) {
@@ -311,7 +371,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 				emailsSent: 0,
 			})),
 		};
-		if (json.send_email !== false) notify(submission);
+		if (!isFalse(json.send_email)) notify(submission);
 		state.submissions.set(submission.id, submission);
 		return submission;
 	}
@@ -379,7 +439,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 		}
 
 		if (route === 'POST /submissions/pdf') {
-			const submission = createFromPdf(parseJson(body), response);
+			const submission = createFromPdf(requestParams(request.headers['content-type'], body), response);
 			if (!submission) return;
 			fire('submission.created', submissionJson(submission));
 			return sendJson(response, 200, {
@@ -428,7 +488,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 			const submitter = submission?.submitters.find((x) => x.id === Number(submitterMatch[1]));
 			if (!submission || !submitter) return fail(response, 404, 'Not found');
 			if (submitter.completed_at) return fail(response, 422, 'Submitter has already completed the submission.');
-			const json = parseJson(body);
+			const json = requestParams(request.headers['content-type'], body);
 			if (!isObject(json)) return fail(response, 422, 'Invalid request body');
 			if (json.send_email === true || json.send_email === 'true') {
 				submitter.emailsSent++;
