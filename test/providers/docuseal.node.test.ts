@@ -241,6 +241,8 @@ describe('DocuSeal simulator webhooks', () => {
 			await simulator.control('sign', { submissionId: Number(id), email: 'partner@example.com' });
 			await simulator.control('sign', { submissionId: Number(id), email: 'ceo@example.com' });
 			await run({ resource: 'document', operation: 'delete', documentId: id });
+			// Webhooks are posted in the background, as DocuSeal does: wait for the worker.
+			await simulator.settled();
 
 			const options = docusealWebhook.parseOptions({});
 			const now = Date.now();

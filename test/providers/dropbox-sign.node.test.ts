@@ -172,6 +172,8 @@ describe('Dropbox Sign simulator callbacks', () => {
 		try {
 			simulator.state.callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb`;
 			await sendRequest();
+			// Callbacks are posted in the background, as Dropbox Sign does: wait for the worker.
+			await simulator.settled();
 			expect(simulator.state.callbacks[0].acknowledged).toBe(false);
 			answer = ACK;
 			await fetch(`${simulator.url}/__control/retry-failed`, { method: 'POST' });

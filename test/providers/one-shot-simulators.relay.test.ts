@@ -106,6 +106,8 @@ describe('simulator callbacks through the relay', () => {
 		});
 		expect(answer.status).toBe(200);
 		const { id } = (await answer.json()) as { id: number };
+		// Webhooks are posted in the background, as DocuSeal does: wait for the worker.
+		await docuseal.settled();
 		// As if the relay's 200 had been lost on the way back: DocuSeal re-posts the same body later.
 		docuseal.state.deliveries[0].delivered = false;
 		await docuseal.control('retry-failed');

@@ -1,7 +1,7 @@
 /**
  * Documenso's public API v2 (`/api/v2`, `Authorization: <api token>`, with or without
  * "Bearer "), for the calls the E-Signature node makes, as its OpenAPI routes define them:
- *   POST /envelope/create (multipart: `payload` JSON + `files`) → { id }
+ *   POST /envelope/create (multipart: `payload` JSON + the files as `files` or `files[]`, the SDK's spelling) → { id }
  *   POST /envelope/recipient/create-many { envelopeId, data: [{ email, name, role, signingOrder? }] }
  *   POST /envelope/field/create-many { envelopeId, data: [{ recipientId, type, page, positionX, positionY, width, height }] }
  *        (positions are percentages of the page, 0–100; page ≥ 1)
@@ -10,17 +10,28 @@
  *   GET  /envelope/item/{envelopeItemId}/download?version=signed|original|pending → PDF
  *   POST /envelope/delete { envelopeId }
  * Errors are tRPC-OpenAPI shaped: { message, code: "UNAUTHORIZED" | "NOT_FOUND" | "INVALID_BODY" … }.
- * Webhooks go to the team's configured URLs exactly as Documenso's execute-webhook job sends
- * them: JSON { event, payload, createdAt, webhookEndpoint } with `X-Documenso-Secret`.
+ * Answers carry every property of the schemas in Documenso's OpenAPI document (the official SDK
+ * validates them with zod), not only those the node reads.
+ * Webhooks go to the team's configured URLs as Documenso's execute-webhook job sends them, in the
+ * background (the API call never waits): JSON { deliveryId, event, payload, createdAt,
+ * webhookEndpoint } with `X-Documenso-Secret`; a non-2xx answer or no answer fails the job, which
+ * Documenso's job queue (BullMQ: 3 attempts, exponential backoff from 1 s) runs again after 1 s and
+ * 2 s, with the same deliveryId and a fresh createdAt.
  *
  * Control routes (not Documenso's): POST /__control/sign { envelopeId, email } signs for a
  * recipient (DOCUMENT_OPENED is not sent; DOCUMENT_SIGNED, and DOCUMENT_COMPLETED when all
- * signers are done); POST /__control/redeliver { index } resends a recorded delivery.
+ * signers are done); POST /__control/redeliver { index } resends a recorded delivery. Both answer
+ * once the webhooks they caused have been posted.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { deliver, isObject, listen, parseJson, parseMultipart, sendBytes, sendJson } from '../shared/http';
+import { attemptDelivery, CallbackWorker } from '../shared/callbacks';
+import { isObject, listen, parseJson, parseMultipart, sendBytes, sendJson } from '../shared/http';
+
+/** Documenso's job queue: 3 attempts in all, exponential backoff from 1 s (1 s, then 2 s). */
+export const WEBHOOK_RETRY_DELAYS_MS = [1_000, 2_000];
+const WEBHOOK_TIMEOUT_MS = 30_000;
 
 const RECIPIENT_ROLES = ['SIGNER', 'VIEWER', 'APPROVER', 'ASSISTANT', 'CC'];
 const FIELD_TYPES = ['SIGNATURE', 'FREE_SIGNATURE', 'INITIALS', 'NAME', 'EMAIL', 'DATE', 'TEXT', 'NUMBER', 'RADIO', 'CHECKBOX', 'DROPDOWN'];
@@ -39,6 +50,7 @@ export interface DocumensoRecipient {
 	signingStatus: 'NOT_SIGNED' | 'SIGNED' | 'REJECTED';
 	sendStatus: 'NOT_SENT' | 'SENT';
 	signedAt: string | null;
+	expired: null;
 	expiresAt: null;
 	expirationNotifiedAt: null;
 	rejectionReason: null;
@@ -59,7 +71,7 @@ export interface DocumensoEnvelope {
 	completedAt: string | null;
 	deletedAt: string | null;
 	documentMeta: Record<string, unknown>;
-	envelopeItems: Array<{ id: string; title: string; order: number; data: Buffer }>;
+	envelopeItems: Array<{ id: string; documentDataId: string; title: string; order: number; data: Buffer }>;
 	recipients: DocumensoRecipient[];
 	fields: Array<Record<string, unknown>>;
 }
@@ -74,7 +86,8 @@ export interface DocumensoSimulatorState {
 	apiTokens: Set<string>;
 	envelopes: Map<string, DocumensoEnvelope>;
 	webhooks: DocumensoWebhookConfig[];
-	deliveries: Array<{ url: string; event: string; headers: Record<string, string>; body: string; status: number; response: string }>;
+	/** Every attempt, in order; `retryInMs` is when the job runs again (null: delivered or given up). */
+	deliveries: Array<{ url: string; event: string; headers: Record<string, string>; body: string; status: number; response: string; attempt: number; retryInMs: number | null }>;
 	requests: Array<{ method: string; path: string }>;
 	/** Overrides the clock that stamps `createdAt` (for stale-webhook tests). */
 	now: () => number;
@@ -105,10 +118,58 @@ function publicEnvelope(envelope: DocumensoEnvelope) {
 		updatedAt: envelope.updatedAt,
 		completedAt: envelope.completedAt,
 		deletedAt: envelope.deletedAt,
+		templateType: 'PRIVATE',
+		authOptions: null,
+		formValues: null,
+		publicTitle: '',
+		publicDescription: '',
+		userId: OWNER.id,
+		teamId: TEAM.id,
+		folderId: null,
+		templateId: null,
 		documentMeta: envelope.documentMeta,
-		envelopeItems: envelope.envelopeItems.map(({ id, title, order }) => ({ id, title, order, envelopeId: envelope.id })),
+		envelopeItems: envelope.envelopeItems.map(({ id, documentDataId, title, order }) => ({ id, documentDataId, title, order, envelopeId: envelope.id })),
 		recipients: envelope.recipients,
 		fields: envelope.fields,
+		directLink: null,
+		team: TEAM,
+		user: OWNER,
+	};
+}
+
+const OWNER = { id: 1, name: 'Olive Owner', email: 'owner@example.com' };
+const TEAM = { id: 1, url: 'personal-olive' };
+
+/** A new envelope's meta, with Documenso's defaults for everything the API did not set. */
+function defaultDocumentMeta(): Record<string, unknown> {
+	return {
+		id: `meta_${idSuffix()}`,
+		subject: null,
+		message: null,
+		timezone: 'Etc/UTC',
+		dateFormat: 'yyyy-MM-dd hh:mm a',
+		redirectUrl: null,
+		signingOrder: 'PARALLEL',
+		allowDictateNextSigner: false,
+		typedSignatureEnabled: true,
+		uploadSignatureEnabled: true,
+		drawSignatureEnabled: true,
+		language: 'en',
+		distributionMethod: 'EMAIL',
+		emailSettings: {
+			recipientSigningRequest: true,
+			recipientRemoved: true,
+			recipientSigned: true,
+			documentPending: true,
+			documentCompleted: true,
+			documentDeleted: true,
+			ownerDocumentCompleted: true,
+			ownerRecipientExpired: true,
+			ownerDocumentCreated: true,
+		},
+		emailId: null,
+		emailReplyTo: null,
+		envelopeExpirationPeriod: null,
 	};
 }
 
@@ -137,7 +198,7 @@ function webhookPayload(envelope: DocumensoEnvelope) {
 	};
 }
 
-export async function startDocumensoSimulator(options: { apiToken?: string } = {}) {
+export async function startDocumensoSimulator(options: { apiToken?: string; retryDelayScale?: number } = {}) {
 	const state: DocumensoSimulatorState = {
 		apiTokens: new Set([options.apiToken ?? 'api_simulatorToken0001']),
 		envelopes: new Map(),
@@ -147,18 +208,25 @@ export async function startDocumensoSimulator(options: { apiToken?: string } = {
 		now: () => Date.now(),
 	};
 
-	async function fire(event: string, envelope: DocumensoEnvelope) {
+	const worker = new CallbackWorker(WEBHOOK_RETRY_DELAYS_MS, options.retryDelayScale);
+
+	/** One run of the execute-webhook job; a failed run is queued again on the job queue's backoff. */
+	async function execute(url: string, headers: Record<string, string>, message: Record<string, unknown>, attempt: number) {
+		const body = JSON.stringify({ ...message, createdAt: new Date(state.now()).toISOString() });
+		const answer = await attemptDelivery(url, body, headers, WEBHOOK_TIMEOUT_MS);
+		const ok = answer.status >= 200 && answer.status < 300;
+		const retryInMs = ok ? null : worker.retryDelay(attempt);
+		state.deliveries.push({ url, event: String(message.event), headers, body, status: answer.status, response: answer.body, attempt, retryInMs });
+		if (retryInMs !== null) worker.schedule(retryInMs, () => execute(url, headers, message, attempt + 1));
+	}
+
+	/** The event's data is taken now; the worker posts it after the API call has answered. */
+	function fire(event: string, envelope: DocumensoEnvelope) {
 		for (const webhook of state.webhooks) {
 			if (!webhook.events.includes(event)) continue;
-			const body = JSON.stringify({
-				event,
-				payload: webhookPayload(envelope),
-				createdAt: new Date(state.now()).toISOString(),
-				webhookEndpoint: webhook.url,
-			});
+			const message = { deliveryId: randomBytes(10).toString('base64url'), event, payload: webhookPayload(envelope), webhookEndpoint: webhook.url };
 			const headers = { 'Content-Type': 'application/json', 'X-Documenso-Secret': webhook.secret ?? '' };
-			const answer = await deliver(webhook.url, body, headers);
-			state.deliveries.push({ url: webhook.url, event, headers, body, status: answer.status, response: answer.body });
+			worker.run(() => execute(webhook.url, headers, message, 1));
 		}
 	}
 
@@ -193,7 +261,7 @@ export async function startDocumensoSimulator(options: { apiToken?: string } = {
 			if (!parts) return error(response, 400, 'INVALID_BODY', 'Expected multipart/form-data');
 			const payloadPart = parts.find((p) => p.name === 'payload');
 			const payload = payloadPart ? parseJson(payloadPart.data) : undefined;
-			const files = parts.filter((p) => p.name === 'files' && p.fileName !== undefined);
+			const files = parts.filter((p) => (p.name === 'files' || p.name === 'files[]') && p.fileName !== undefined);
 			if (!isObject(payload) || typeof payload.title !== 'string' || payload.title === '' || !['DOCUMENT', 'TEMPLATE'].includes(String(payload.type))) {
 				return error(response, 400, 'INVALID_BODY', 'payload must be JSON with a non-empty "title" and "type" DOCUMENT or TEMPLATE');
 			}
@@ -215,13 +283,14 @@ export async function startDocumensoSimulator(options: { apiToken?: string } = {
 				updatedAt: now,
 				completedAt: null,
 				deletedAt: null,
-				documentMeta: { subject: null, message: null, signingOrder: 'PARALLEL', distributionMethod: 'EMAIL' },
-				envelopeItems: files.map((file, order) => ({ id: `envelope_item_${idSuffix()}`, title: file.fileName ?? 'document.pdf', order, data: file.data })),
+				documentMeta: defaultDocumentMeta(),
+				// Documenso numbers envelope items from 1.
+				envelopeItems: files.map((file, order) => ({ id: `envelope_item_${idSuffix()}`, documentDataId: `document_data_${idSuffix()}`, title: file.fileName ?? 'document.pdf', order: order + 1, data: file.data })),
 				recipients: [],
 				fields: [],
 			};
 			state.envelopes.set(id, envelope);
-			await fire('DOCUMENT_CREATED', envelope);
+			fire('DOCUMENT_CREATED', envelope);
 			return sendJson(response, 200, { id });
 		}
 
@@ -253,6 +322,7 @@ export async function startDocumensoSimulator(options: { apiToken?: string } = {
 					signingStatus: 'NOT_SIGNED',
 					sendStatus: 'NOT_SENT',
 					signedAt: null,
+					expired: null,
 					expiresAt: null,
 					expirationNotifiedAt: null,
 					rejectionReason: null,
@@ -286,7 +356,8 @@ export async function startDocumensoSimulator(options: { apiToken?: string } = {
 					return error(response, 400, 'INVALID_BODY', 'Each field needs a known type, an existing recipientId, page ≥ 1 and positionX/positionY/width/height as percentages (0–100)');
 				}
 				const itemId = typeof item.envelopeItemId === 'string' ? item.envelopeItemId : envelope.envelopeItems[0].id;
-				created.push({ id: sequence++, envelopeId: envelope.id, envelopeItemId: itemId, recipientId: item.recipientId, type: item.type, page: item.page, positionX: item.positionX, positionY: item.positionY, width: item.width, height: item.height, fieldMeta: item.fieldMeta ?? null, inserted: false });
+				const id = sequence++;
+				created.push({ id, secondaryId: `field_${idSuffix()}`, envelopeId: envelope.id, envelopeItemId: itemId, recipientId: item.recipientId, type: item.type, page: item.page, positionX: item.positionX, positionY: item.positionY, width: item.width, height: item.height, customText: '', inserted: false, fieldMeta: item.fieldMeta ?? null });
 			}
 			envelope.fields.push(...created);
 			envelope.updatedAt = new Date(state.now()).toISOString();
@@ -308,7 +379,7 @@ export async function startDocumensoSimulator(options: { apiToken?: string } = {
 			envelope.status = 'PENDING';
 			envelope.updatedAt = new Date(state.now()).toISOString();
 			for (const recipient of envelope.recipients) recipient.sendStatus = 'SENT';
-			await fire('DOCUMENT_SENT', envelope);
+			fire('DOCUMENT_SENT', envelope);
 			return sendJson(response, 200, {
 				success: true,
 				id: envelope.id,
@@ -321,7 +392,7 @@ export async function startDocumensoSimulator(options: { apiToken?: string } = {
 			const envelope = envelopeFrom(response, json.envelopeId);
 			if (!envelope) return;
 			envelope.deletedAt = new Date(state.now()).toISOString();
-			if (envelope.status === 'PENDING') await fire('DOCUMENT_CANCELLED', envelope);
+			if (envelope.status === 'PENDING') fire('DOCUMENT_CANCELLED', envelope);
 			return sendJson(response, 200, { success: true });
 		}
 
@@ -356,6 +427,7 @@ export async function startDocumensoSimulator(options: { apiToken?: string } = {
 	});
 
 	async function control(path: string, body: Buffer, response: ServerResponse) {
+		await worker.settled();
 		const json = parseJson(body);
 		if (path === '/__control/sign' && isObject(json)) {
 			const envelope = state.envelopes.get(String(json.envelopeId));
@@ -371,24 +443,35 @@ export async function startDocumensoSimulator(options: { apiToken?: string } = {
 				envelope.status = 'COMPLETED';
 				envelope.completedAt = now;
 			}
-			await fire('DOCUMENT_SIGNED', envelope);
-			if (done) await fire('DOCUMENT_COMPLETED', envelope);
+			fire('DOCUMENT_SIGNED', envelope);
+			if (done) fire('DOCUMENT_COMPLETED', envelope);
+			await worker.settled();
 			return sendJson(response, 200, { status: envelope.status });
 		}
 		if (path === '/__control/redeliver' && isObject(json)) {
 			const original = state.deliveries[Number(json.index)];
 			if (!original) return sendJson(response, 404, { message: 'no such delivery' });
-			// A retry re-runs the job: same event and data, fresh createdAt.
+			// A retry re-runs the job: same event, data and deliveryId, fresh createdAt.
 			const parsed = JSON.parse(original.body) as Record<string, unknown>;
 			const body2 = JSON.stringify({ ...parsed, createdAt: new Date(state.now()).toISOString() });
-			const answer = await deliver(original.url, body2, original.headers);
-			state.deliveries.push({ ...original, body: body2, status: answer.status, response: answer.body });
+			const answer = await attemptDelivery(original.url, body2, original.headers, WEBHOOK_TIMEOUT_MS);
+			state.deliveries.push({ ...original, body: body2, status: answer.status, response: answer.body, attempt: original.attempt + 1, retryInMs: null });
 			return sendJson(response, 200, answer);
 		}
 		return sendJson(response, 404, { message: 'unknown control route' });
 	}
 
-	return { url: listening.url, apiBaseUrl: `${listening.url}/api/v2`, state, close: listening.close };
+	return {
+		url: listening.url,
+		apiBaseUrl: `${listening.url}/api/v2`,
+		state,
+		/** Resolves once every webhook queued so far has been posted (retries due later excepted). */
+		settled: () => worker.settled(),
+		async close() {
+			worker.close();
+			await listening.close();
+		},
+	};
 }
 
 export type DocumensoSimulator = Awaited<ReturnType<typeof startDocumensoSimulator>>;

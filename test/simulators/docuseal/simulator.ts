@@ -10,20 +10,33 @@
  *   GET    /api/submissions/{id}/documents[?merge=true] → { id, documents: [{ name, url }] } (preview until completed)
  *   DELETE /api/submissions/{id}               → { id, archived_at }
  *   PUT    /api/submitters/{id}                { send_email: true } → submitter; 422 once completed
+ * Bodies are JSON (what the SDKs send) or form fields with Rails' nesting (`submitters[][email]`),
+ * URL-encoded or multipart, as a Rails application reads them.
  * Errors: `{ error }` with 401 (missing or wrong key), 404, 422. Document URLs are signed links
  * (`/file/<token>/<name>.pdf`) that need no API key.
  *
- * Webhooks (state.webhook = { url, secret }): JSON `{ event_type, timestamp, data }` with
- * `X-Docuseal-Signature: <unix seconds>.<hex HMAC-SHA256(secret, "<seconds>.<body>")>`; a non-2xx
- * answer is retried with the same body (same `timestamp`) and a fresh signature time.
+ * Answers carry every property the types of the official SDK (generated from DocuSeal's OpenAPI
+ * document) require, not only those the node reads.
+ *
+ * Webhooks (state.webhook = { url, secret }), sent in the background (the API call never waits):
+ * JSON `{ event_type, timestamp, data }` with
+ * `X-Docuseal-Signature: <unix seconds>.<hex HMAC-SHA256(secret, "<seconds>.<body>")>`. As DocuSeal's
+ * webhook jobs do, an answer of 400 or more, or none, is retried with the same body (same
+ * `timestamp`) and a fresh signature time, 2^attempt minutes later (1, 2, 4 … 1024 minutes: 11 retries).
  *
  * Control routes (not DocuSeal's): POST /__control/sign { submissionId, email },
- * POST /__control/retry-failed.
+ * POST /__control/retry-failed (re-posts now every failed delivery not yet retried). Both answer
+ * once the webhooks they caused have been posted.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
-import { isObject, listen, parseJson, sendBytes, sendJson } from '../shared/http';
+import { attemptDelivery, CallbackWorker, type ScheduledRetry } from '../shared/callbacks';
+import { isObject, listen, parseJson, parseMultipart, sendBytes, sendJson } from '../shared/http';
+
+/** DocuSeal's webhook jobs: retried 2^attempt minutes later while attempt ≤ 10. */
+export const WEBHOOK_RETRY_DELAYS_MS = Array.from({ length: 11 }, (_, attempt) => 2 ** attempt * 60_000);
+const WEBHOOK_TIMEOUT_MS = 30_000;
 
 const FIELD_TYPES = ['heading', 'text', 'signature', 'initials', 'date', 'number', 'image', 'checkbox', 'multiple', 'file', 'radio', 'select', 'cells', 'stamp', 'payment', 'phone', 'verification', 'kba', 'strikethrough'];
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
@@ -59,7 +72,9 @@ export interface Submission {
 	updated_at: string;
 	completed_at: string | null;
 	archived_at: string | null;
-	document: { name: string; data: Buffer; pages: number; usedTags: boolean };
+	document: { name: string; data: Buffer; pages: number; usedTags: boolean; attachmentUuid: string };
+	/** The template DocuSeal makes for a one-off submission: its id and the uuids of its roles and fields (`fieldUuids[i]` is `fields[i]`'s). */
+	template: { id: number; roleUuids: Map<string, string>; fieldUuids: string[] };
 	fields: Field[];
 	submitters: Submitter[];
 }
@@ -69,9 +84,66 @@ export interface DocuSealSimulatorState {
 	submissions: Map<number, Submission>;
 	files: Map<string, Buffer>;
 	webhook?: { url: string; secret: string };
-	deliveries: Array<{ eventType: string; body: string; status: number; delivered: boolean; retried: boolean }>;
+	/** Every attempt, in order; `retryInMs` is when it is tried again (null: not retried, or given up). */
+	deliveries: Array<{ eventType: string; body: string; status: number; delivered: boolean; retried: boolean; attempt: number; retryInMs: number | null }>;
 	requests: Array<{ method: string; path: string; token?: string; status: number }>;
 	now: () => number;
+}
+
+/**
+ * Rails' nested parameters from form fields, as DocuSeal (a Rails application) reads them:
+ * `a[b]=1` is a hash, `a[]=1` a list, `a[][b]=1&a[][c]=2` one hash per list entry (a new entry
+ * starts when the last one already has the key).
+ */
+function railsParams(entries: Array<[string, string]>): Record<string, unknown> {
+	const root: Record<string, unknown> = {};
+	const has = (hash: Record<string, unknown>, path: string[]): boolean => {
+		if (path.includes('')) return false;
+		let node: unknown = hash;
+		for (const key of path) {
+			if (!isObject(node) || !(key in node)) return false;
+			node = node[key];
+		}
+		return true;
+	};
+	const assign = (node: Record<string, unknown>, [head, ...rest]: string[], value: string) => {
+		if (rest.length === 0) {
+			node[head] = value;
+			return;
+		}
+		if (rest[0] === '') {
+			const list = (Array.isArray(node[head]) ? node[head] : (node[head] = [])) as unknown[];
+			const tail = rest.slice(1);
+			if (tail.length === 0) return void list.push(value);
+			let last = list.at(-1);
+			if (!isObject(last) || has(last, tail)) list.push((last = {}));
+			return assign(last as Record<string, unknown>, tail, value);
+		}
+		if (!isObject(node[head])) node[head] = {};
+		assign(node[head] as Record<string, unknown>, rest, value);
+	};
+	for (const [key, value] of entries) {
+		const path = key.match(/^[^[\]]+|\[[^[\]]*\]/g)?.map((segment) => segment.replace(/^\[|\]$/g, ''));
+		if (path && path.length > 0) assign(root, path, value);
+	}
+	return root;
+}
+
+/** A request's parameters from JSON, a URL-encoded form or multipart form fields (Rails reads all three). */
+function requestParams(contentType: string | undefined, body: Buffer): unknown {
+	const parts = parseMultipart(contentType, body);
+	if (parts) return railsParams(parts.map((p) => [p.name, p.data.toString('utf8')]));
+	if (/^application\/x-www-form-urlencoded/i.test(contentType ?? '')) return railsParams([...new URLSearchParams(body.toString('utf8')).entries()]);
+	return parseJson(body);
+}
+
+/** A number, or a number written as form fields carry it ("72"). */
+function numeric(value: unknown): unknown {
+	return typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+}
+
+function isFalse(value: unknown): boolean {
+	return value === false || value === 'false' || value === '0';
 }
 
 function pageCount(pdf: Buffer): number {
@@ -89,7 +161,7 @@ function textTags(pdf: Buffer): Array<{ name: string; role?: string; type: strin
 	return tags;
 }
 
-export async function startDocuSealSimulator(options: { apiKey?: string } = {}) {
+export async function startDocuSealSimulator(options: { apiKey?: string; retryDelayScale?: number } = {}) {
 	const state: DocuSealSimulatorState = {
 		apiKey: options.apiKey ?? `ds_${randomBytes(20).toString('hex')}`,
 		submissions: new Map(),
@@ -100,6 +172,9 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 	};
 	let nextSubmissionId = 1000;
 	let nextSubmitterId = 5000;
+	let nextTemplateId = 300;
+	const worker = new CallbackWorker(WEBHOOK_RETRY_DELAYS_MS, options.retryDelayScale);
+	const scheduled = new Map<DocuSealSimulatorState['deliveries'][number], ScheduledRetry>();
 	const iso = () => new Date(state.now()).toISOString();
 
 	function fail(response: ServerResponse, status: number, error: string) {
@@ -130,6 +205,8 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 			email: submitter.email,
 			slug: submitter.slug,
 			name: submitter.name,
+			phone: null,
+			external_id: null,
 			role: submitter.role,
 			status: submitter.status,
 			sent_at: submitter.sent_at,
@@ -140,6 +217,8 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 			updated_at: submission.updated_at,
 			embed_src: `${listening.url}/s/${submitter.slug}`,
 			values: [],
+			// A submitter's copy of the documents exists once they have completed the form.
+			documents: submitter.completed_at ? [{ name: submission.name, url: fileUrl(signedDocument(submission), submission.name) }] : [],
 			metadata: {},
 			preferences: {},
 		};
@@ -163,34 +242,43 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 			status: submissionStatus(submission),
 			variables: {},
 			submitters: submission.submitters.map((s) => submitterJson(s, submission)),
-			template: null,
+			// A one-off submission from a PDF is backed by a template DocuSeal creates for it.
+			template: { id: submission.template.id, name: submission.name, external_id: null, folder_name: 'Default', created_at: submission.created_at, updated_at: submission.updated_at },
 			created_by_user: { id: 1, email: 'owner@example.com', first_name: 'Olive', last_name: 'Owner' },
 			submission_events: [],
 			documents: completed ? [{ name: submission.name, url: fileUrl(signedDocument(submission), submission.name) }] : [],
 		};
 	}
 
-	async function post(eventType: string, body: string) {
+	async function post(eventType: string, body: string, attempt: number) {
 		if (!state.webhook) return;
 		const seconds = String(Math.floor(state.now() / 1000));
 		const signature = createHmac('sha256', state.webhook.secret).update(`${seconds}.${body}`).digest('hex');
-		let status = 0;
-		try {
-			status = (
-				await fetch(state.webhook.url, {
-					method: 'POST',
-					headers: { 'content-type': 'application/json', 'user-agent': 'DocuSeal Webhook', 'x-docuseal-signature': `${seconds}.${signature}` },
-					body,
-				})
-			).status;
-		} catch {
-			status = 0;
+		const { status } = await attemptDelivery(
+			state.webhook.url,
+			body,
+			{ 'content-type': 'application/json', 'user-agent': 'DocuSeal Webhook', 'x-docuseal-signature': `${seconds}.${signature}` },
+			WEBHOOK_TIMEOUT_MS,
+		);
+		// DocuSeal retries on no answer or 400+; a 3xx is neither delivered nor retried.
+		const retryInMs = status === 0 || status >= 400 ? worker.retryDelay(attempt) : null;
+		const delivery = { eventType, body, status, delivered: status >= 200 && status < 300, retried: false, attempt, retryInMs };
+		state.deliveries.push(delivery);
+		if (retryInMs !== null) {
+			scheduled.set(delivery, worker.schedule(retryInMs, () => retry(delivery)));
 		}
-		state.deliveries.push({ eventType, body, status, delivered: status >= 200 && status < 300, retried: false });
 	}
 
-	async function fire(eventType: string, data: unknown) {
-		await post(eventType, JSON.stringify({ event_type: eventType, timestamp: iso(), data }));
+	async function retry(delivery: DocuSealSimulatorState['deliveries'][number]) {
+		delivery.retried = true;
+		scheduled.delete(delivery);
+		await post(delivery.eventType, delivery.body, delivery.attempt + 1);
+	}
+
+	/** The event's data is taken now; the worker posts it after the API call has answered. */
+	function fire(eventType: string, data: unknown) {
+		const body = JSON.stringify({ event_type: eventType, timestamp: iso(), data });
+		worker.run(() => post(eventType, body, 1));
 	}
 
 	/** Who gets the email now: everyone (`random`) or the first not yet completed (`preserved`). */
@@ -226,20 +314,24 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 			roles.push(role);
 		}
 		const pages = pageCount(data);
+		const roleUuids = new Map(roles.map((role) => [role, randomUUID()]));
+		const attachmentUuid = randomUUID();
 		const fields: Field[] = [];
 		for (const field of Array.isArray(document.fields) ? document.fields.filter(isObject) : []) {
 			const type = String(field.type ?? 'text');
 			if (!FIELD_TYPES.includes(type)) return void fail(response, 422, `Unknown field type: ${type}`);
 			const role = typeof field.role === 'string' ? field.role : roles[0];
 			if (!roles.includes(role)) return void fail(response, 422, `Unknown submitter role: ${role}`);
-			const areas = Array.isArray(field.areas) ? field.areas.filter(isObject) : [];
+			const areas = (Array.isArray(field.areas) ? field.areas.filter(isObject) : []).map((area) =>
+				Object.fromEntries(Object.entries(area).map(([key, value]) => [key, numeric(value)])),
+			);
 			for (const area of areas) {
 				for (const key of ['x', 'y', 'w', 'h', 'page']) {
 					if (typeof area[key] !== 'number' || (area[key] as number) < 0) return void fail(response, 422, `Field ${String(field.name)}: area ${key} must be a number`);
 				}
 				if ((area.page as number) < 1 || (area.page as number) > pages) return void fail(response, 422, `Field ${String(field.name)}: page ${String(area.page)} is out of the document (${pages} pages)`);
 			}
-			fields.push({ name: String(field.name ?? `Field ${fields.length + 1}`), type, role, required: field.required !== false, areas: areas as unknown as Field['areas'] });
+			fields.push({ name: String(field.name ?? `Field ${fields.length + 1}`), type, role, required: !isFalse(field.required), areas: areas as unknown as Field['areas'] });
 		}
 		const tags = textTags(data);
 		for (const tag of tags) {
@@ -263,7 +355,8 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 			updated_at: now,
 			completed_at: null,
 			archived_at: null,
-			document: { name: String(document.name ?? name), data, pages, usedTags: tags.length > 0 },
+			document: { name: String(document.name ?? name), data, pages, usedTags: tags.length > 0, attachmentUuid },
+			template: { id: nextTemplateId++, roleUuids, fieldUuids: fields.map(() => randomUUID()) },
 			fields,
 			submitters: submittersIn.map((submitter, index) => ({
 				id: nextSubmitterId++,
@@ -278,7 +371,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 				emailsSent: 0,
 			})),
 		};
-		if (json.send_email !== false) notify(submission);
+		if (!isFalse(json.send_email)) notify(submission);
 		state.submissions.set(submission.id, submission);
 		return submission;
 	}
@@ -293,6 +386,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 		}) as typeof response.end;
 
 		if (url.pathname.startsWith('/__control/')) {
+			await worker.settled();
 			const json = parseJson(body);
 			if (request.method === 'POST' && url.pathname === '/__control/sign' && isObject(json)) {
 				const submission = state.submissions.get(Number(json.submissionId));
@@ -303,21 +397,23 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 				submitter.status = 'completed';
 				submitter.completed_at = iso();
 				submission.updated_at = iso();
-				await fire('form.completed', { ...submitterJson(submitter, submission), submission: { id: submission.id, name: submission.name, status: submissionStatus(submission) } });
+				fire('form.completed', { ...submitterJson(submitter, submission), submission: { id: submission.id, name: submission.name, status: submissionStatus(submission) } });
 				if (submissionStatus(submission) === 'completed') {
 					submission.completed_at = iso();
-					await fire('submission.completed', submissionJson(submission));
+					fire('submission.completed', submissionJson(submission));
 				} else {
 					notify(submission);
 				}
+				await worker.settled();
 				return sendJson(response, 200, { ok: true });
 			}
 			if (request.method === 'POST' && url.pathname === '/__control/retry-failed') {
 				const failed = state.deliveries.filter((d) => !d.delivered && !d.retried);
 				for (const delivery of failed) {
-					delivery.retried = true;
-					await post(delivery.eventType, delivery.body);
+					scheduled.get(delivery)?.cancel();
+					worker.run(() => retry(delivery));
 				}
+				await worker.settled();
 				return sendJson(response, 200, { retried: failed.length });
 			}
 			return sendJson(response, 404, { message: 'unknown control route' });
@@ -343,9 +439,9 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 		}
 
 		if (route === 'POST /submissions/pdf') {
-			const submission = createFromPdf(parseJson(body), response);
+			const submission = createFromPdf(requestParams(request.headers['content-type'], body), response);
 			if (!submission) return;
-			await fire('submission.created', submissionJson(submission));
+			fire('submission.created', submissionJson(submission));
 			return sendJson(response, 200, {
 				id: submission.id,
 				name: submission.name,
@@ -353,7 +449,14 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 				submitters_order: submission.order,
 				status: submissionStatus(submission),
 				submitters: submission.submitters.map((s) => submitterJson(s, submission)),
-				fields: submission.fields,
+				fields: submission.fields.map((field, index) => ({
+					uuid: submission.template.fieldUuids[index],
+					submitter_uuid: submission.template.roleUuids.get(field.role)!,
+					name: field.name,
+					type: field.type,
+					required: field.required,
+					areas: field.areas.map((area) => ({ ...area, attachment_uuid: submission.document.attachmentUuid })),
+				})),
 				expire_at: null,
 				created_at: submission.created_at,
 			});
@@ -373,7 +476,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 			if (request.method === 'DELETE' && !one[2]) {
 				if (!submission.archived_at) {
 					submission.archived_at = iso();
-					await fire('submission.archived', { id: submission.id, archived_at: submission.archived_at });
+					fire('submission.archived', { id: submission.id, archived_at: submission.archived_at });
 				}
 				return sendJson(response, 200, { id: submission.id, archived_at: submission.archived_at });
 			}
@@ -385,7 +488,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 			const submitter = submission?.submitters.find((x) => x.id === Number(submitterMatch[1]));
 			if (!submission || !submitter) return fail(response, 404, 'Not found');
 			if (submitter.completed_at) return fail(response, 422, 'Submitter has already completed the submission.');
-			const json = parseJson(body);
+			const json = requestParams(request.headers['content-type'], body);
 			if (!isObject(json)) return fail(response, 422, 'Invalid request body');
 			if (json.send_email === true || json.send_email === 'true') {
 				submitter.emailsSent++;
@@ -398,7 +501,16 @@ export async function startDocuSealSimulator(options: { apiKey?: string } = {}) 
 		return fail(response, 404, 'Not found');
 	});
 
-	return { url: listening.url, apiBaseUrl: `${listening.url}/api`, state, close: listening.close,
+	return {
+		url: listening.url,
+		apiBaseUrl: `${listening.url}/api`,
+		state,
+		/** Resolves once every webhook queued so far has been posted (retries due later excepted). */
+		settled: () => worker.settled(),
+		async close() {
+			worker.close();
+			await listening.close();
+		},
 		async control(path: string, body: unknown = {}) {
 			const answer = await fetch(`${listening.url}/__control/${path}`, { method: 'POST', body: JSON.stringify(body) });
 			if (!answer.ok) throw new Error(`control ${path}: ${answer.status} ${await answer.text()}`);

@@ -2,27 +2,43 @@
  * Dropbox Sign's API v3 (`/v3`), for the calls the E-Signature node makes, as the API reference
  * and the official SDKs define them. Auth: HTTP Basic with the API key as user name and an empty
  * password, or `Authorization: Bearer <OAuth access token>`.
- *   POST /v3/signature_request/send (multipart/form-data or JSON: files[n] / file_urls[n], signers[n][email_address|name|order],
- *        title, subject, message, test_mode, use_text_tags) → { signature_request }
+ *   POST /v3/signature_request/send (multipart/form-data, application/x-www-form-urlencoded or JSON: the files as
+ *        `files[n]`, `files[]`, `file[n]`, `file[]`, `file`, or `file_urls`; the signers as bracketed fields
+ *        `signers[n][email_address|name|order]` or as one JSON string `signers` (what the official SDKs send);
+ *        title, subject, message, test_mode, use_text_tags, form_fields_per_document) → { signature_request }
  *   GET  /v3/signature_request/{id} → { signature_request }
- *   POST /v3/signature_request/remind/{id} { email_address } → { signature_request }
+ *   POST /v3/signature_request/remind/{id} { email_address } (JSON, form or multipart) → { signature_request }
  *   POST /v3/signature_request/cancel/{id} → 200, empty body
  *   GET  /v3/signature_request/files/{id}?file_type=pdf → the PDF
  *   GET  /v3/account → { account }
- * Errors: { error: { error_msg, error_name } } (401 unauthorized, 400 bad_request, 404 not_found,
- * 409 conflict). Callbacks go to the account callback URL as Dropbox Sign posts them:
- * multipart/form-data with a `json` field, `event_hash` = hex HMAC-SHA256(api key, event_time + event_type);
- * anything but a 200 with `Hello API Event Received` is a failure, retried with the same event.
+ * Answers carry every property of the SDK models they map to (AccountResponse, SignatureRequestResponse,
+ * ErrorResponse), as Dropbox Sign's OpenAPI document describes them, not only those the node reads.
+ * Errors: { error: { error_msg, error_name, error_path? } } (401 unauthorized, 400 bad_request, 404 not_found,
+ * 409 conflict). Callbacks go to the account callback URL as Dropbox Sign posts them, in the background
+ * (the API call never waits for them): multipart/form-data with a `json` field, `event_hash` = hex
+ * HMAC-SHA256(api key, event_time + event_type); anything but a 200 with `Hello API Event Received`
+ * within 30 s is a failure, retried with the same event 6 times, each 3× later than the one before
+ * from 5 minutes (5 min, 15 min, 45 min, 2 h 15, 6 h 45, 20 h 15: Dropbox Sign's documented pattern).
  *
  * Control routes (not Dropbox Sign's): POST /__control/sign { signatureRequestId, email },
- * POST /__control/retry-failed (re-posts every failed callback, same event_time).
+ * POST /__control/retry-failed (runs every pending retry now, same event_time). Both answer once
+ * the callbacks they caused have been posted.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { buildMultipart, deliver, isObject, listen, parseJson, parseMultipart, pdfBytes, sendBytes, sendJson } from '../shared/http';
+import { attemptDelivery, CallbackWorker, type ScheduledRetry } from '../shared/callbacks';
+import { buildMultipart, isObject, listen, parseJson, parseMultipart, pdfBytes, sendBytes, sendJson } from '../shared/http';
 
 export const ACK = 'Hello API Event Received';
+
+/** Dropbox Sign's callback retry pattern: 6 retries, 5 minutes first, each 3× the one before. */
+export const CALLBACK_RETRY_DELAYS_MS = [5, 15, 45, 135, 405, 1215].map((minutes) => minutes * 60_000);
+const CALLBACK_TIMEOUT_MS = 30_000;
+
+/** Fields that carry a structure: the SDKs send them in forms as one JSON string each. */
+const JSON_FIELDS = ['signers', 'file_urls', 'cc_email_addresses', 'metadata', 'form_fields_per_document', 'custom_fields', 'attachments', 'signing_options', 'field_options', 'form_field_groups', 'form_field_rules', 'grouped_signers'];
+const FILE_PART = /^files?(\[\d*\])?$/;
 
 interface Signature {
 	signature_id: string;
@@ -40,6 +56,8 @@ export interface SignatureRequest {
 	title: string;
 	subject: string;
 	message: string;
+	metadata: Record<string, unknown>;
+	cc_email_addresses: string[];
 	is_complete: boolean;
 	is_declined: boolean;
 	has_error: boolean;
@@ -59,41 +77,135 @@ export interface DropboxSignSimulatorState {
 	accountId: string;
 	callbackUrl?: string;
 	requests: Map<string, SignatureRequest>;
-	callbacks: Array<{ eventType: string; eventTime: string; json: string; status: number; body: string; acknowledged: boolean }>;
+	/** Every attempt, in order; `retryInMs` is when it is tried again (null: acknowledged or given up). */
+	callbacks: Array<{ eventType: string; eventTime: string; json: string; status: number; body: string; acknowledged: boolean; attempt: number; retryInMs: number | null }>;
 	now: () => number;
 }
 
-function error(response: ServerResponse, status: number, name: string, message: string) {
-	sendJson(response, status, { error: { error_msg: message, error_name: name } });
+function error(response: ServerResponse, status: number, name: string, message: string, path?: string) {
+	sendJson(response, status, { error: { error_msg: message, error_name: name, ...(path ? { error_path: path } : {}) } });
+}
+
+class BadRequest extends Error {
+	constructor(
+		message: string,
+		readonly path?: string,
+	) {
+		super(message);
+	}
 }
 
 function hexId(): string {
 	return randomBytes(20).toString('hex');
 }
 
-function publicRequest(request: SignatureRequest) {
-	const { file: _file, cancelled: _cancelled, formFields: _formFields, ...rest } = request;
-	void _file;
-	void _cancelled;
-	void _formFields;
-	return { ...rest, signing_url: null, signing_redirect_url: null, final_copy_uri: `/v3/signature_request/final_copy/${request.signature_request_id}`, metadata: {}, custom_fields: [], response_data: [] };
+/** A signature request as the API answers it: every property of SignatureRequestResponse. */
+function publicRequest(request: SignatureRequest, requesterEmail: string) {
+	return {
+		test_mode: request.test_mode,
+		signature_request_id: request.signature_request_id,
+		requester_email_address: requesterEmail,
+		title: request.title,
+		original_title: request.title,
+		subject: request.subject,
+		message: request.message,
+		metadata: request.metadata,
+		created_at: request.created_at,
+		expires_at: null,
+		is_complete: request.is_complete,
+		is_declined: request.is_declined,
+		has_error: request.has_error,
+		files_url: request.files_url,
+		signing_url: null,
+		details_url: request.details_url,
+		cc_email_addresses: request.cc_email_addresses,
+		signing_redirect_url: null,
+		final_copy_uri: `/v3/signature_request/final_copy/${request.signature_request_id}`,
+		template_ids: null,
+		custom_fields: [],
+		attachments: [],
+		response_data: [],
+		signatures: request.signatures.map((signature) => ({
+			signature_id: signature.signature_id,
+			signer_group_guid: null,
+			signer_email_address: signature.signer_email_address,
+			signer_name: signature.signer_name,
+			signer_role: null,
+			order: signature.order,
+			status_code: signature.status_code,
+			decline_reason: null,
+			signed_at: signature.signed_at,
+			last_viewed_at: null,
+			last_reminded_at: signature.last_reminded_at,
+			has_pin: false,
+			has_sms_auth: false,
+			has_sms_delivery: false,
+			sms_phone_number: null,
+			reassigned_by: null,
+			reassignment_reason: null,
+			reassigned_from: null,
+			error: null,
+		})),
+		bulk_send_job_id: null,
+	};
+}
+
+/**
+ * The fields of a request body, whichever encoding the caller chose: JSON, a URL-encoded form or
+ * multipart (bracketed names become nested objects; structured fields sent as one JSON string, as
+ * the SDKs do, are parsed). Files are the multipart parts named like a file upload.
+ */
+function requestFields(contentType: string | undefined, body: Buffer): { fields: Record<string, unknown>; files: Buffer[] } {
+	const parts = parseMultipart(contentType, body);
+	let entries: Array<[string, string]>;
+	let files: Buffer[] = [];
+	if (parts) {
+		entries = parts.filter((p) => p.fileName === undefined).map((p) => [p.name, p.data.toString('utf8')]);
+		files = parts.filter((p) => p.fileName !== undefined && FILE_PART.test(p.name)).map((p) => p.data);
+	} else if (/^application\/x-www-form-urlencoded/i.test(contentType ?? '')) {
+		entries = [...new URLSearchParams(body.toString('utf8')).entries()];
+	} else {
+		if (body.length === 0) return { fields: {}, files };
+		const json = parseJson(body);
+		if (!isObject(json)) throw new BadRequest('Invalid request body: expected JSON, form or multipart data');
+		return { fields: json, files };
+	}
+	const fields = formTree(entries);
+	for (const name of JSON_FIELDS) {
+		const value = fields[name];
+		if (typeof value !== 'string') continue;
+		const parsed = parseJson(Buffer.from(value));
+		if (parsed === undefined || typeof parsed !== 'object') throw new BadRequest(`Invalid parameter: ${name} must be JSON`, name);
+		fields[name] = parsed;
+	}
+	return { fields, files };
+}
+
+function isTrue(value: unknown): boolean {
+	return value === true || value === 1 || value === '1' || value === 'true';
+}
+
+function list(value: unknown): unknown[] {
+	return Array.isArray(value) ? value : isObject(value) ? Object.values(value) : [];
 }
 
 /** PHP-style bracketed form fields (`signers[0][email_address]`) into an object tree. */
 function formTree(entries: Array<[string, string]>): Record<string, unknown> {
 	const root: Record<string, unknown> = {};
 	for (const [key, value] of entries) {
+		// `name[]` appends: number the entries in the order they come.
 		const path = key.replace(/\]/g, '').split('[');
 		let node = root;
 		path.forEach((segment, index) => {
-			if (index === path.length - 1) node[segment] = value;
-			else node = (node[segment] ??= {}) as Record<string, unknown>;
+			const key = segment === '' ? String(Object.keys(node).length) : segment;
+			if (index === path.length - 1) node[key] = value;
+			else node = (node[key] ??= {}) as Record<string, unknown>;
 		});
 	}
 	return root;
 }
 
-export async function startDropboxSignSimulator(options: { apiKey?: string; accessToken?: string } = {}) {
+export async function startDropboxSignSimulator(options: { apiKey?: string; accessToken?: string; retryDelayScale?: number } = {}) {
 	const state: DropboxSignSimulatorState = {
 		apiKey: options.apiKey ?? 'dbs-api-key-0123456789abcdef0123456789abcdef',
 		accessTokens: new Set(options.accessToken ? [options.accessToken] : []),
@@ -102,15 +214,27 @@ export async function startDropboxSignSimulator(options: { apiKey?: string; acce
 		callbacks: [],
 		now: () => Date.now(),
 	};
+	const ownerEmail = 'owner@example.com';
+	const worker = new CallbackWorker(CALLBACK_RETRY_DELAYS_MS, options.retryDelayScale);
+	const pendingRetries = new Set<ScheduledRetry>();
 
-	async function postCallback(eventType: string, eventTime: string, json: string) {
+	async function postCallback(eventType: string, eventTime: string, json: string, attempt: number) {
 		if (!state.callbackUrl) return;
 		const multipart = buildMultipart([{ name: 'json', value: json }]);
-		const answer = await deliver(state.callbackUrl, multipart.body, { 'content-type': multipart.contentType, 'user-agent': 'Dropbox Sign API' });
-		state.callbacks.push({ eventType, eventTime, json, status: answer.status, body: answer.body, acknowledged: answer.status === 200 && answer.body.includes(ACK) });
+		const answer = await attemptDelivery(state.callbackUrl, multipart.body, { 'content-type': multipart.contentType, 'user-agent': 'Dropbox Sign API' }, CALLBACK_TIMEOUT_MS);
+		const acknowledged = answer.status === 200 && answer.body.includes(ACK);
+		const retryInMs = acknowledged ? null : worker.retryDelay(attempt);
+		state.callbacks.push({ eventType, eventTime, json, status: answer.status, body: answer.body, acknowledged, attempt, retryInMs });
+		if (retryInMs === null) return;
+		const retry = worker.schedule(retryInMs, async () => {
+			pendingRetries.delete(retry);
+			await postCallback(eventType, eventTime, json, attempt + 1);
+		});
+		pendingRetries.add(retry);
 	}
 
-	async function fire(eventType: string, request: SignatureRequest, relatedSignatureId: string | null = null) {
+	/** Builds the event now (the request as it is at this moment) and hands it to the worker. */
+	function fire(eventType: string, request: SignatureRequest, relatedSignatureId: string | null = null) {
 		const eventTime = String(Math.floor(state.now() / 1000));
 		const json = JSON.stringify({
 			event: {
@@ -120,9 +244,9 @@ export async function startDropboxSignSimulator(options: { apiKey?: string; acce
 				event_metadata: { related_signature_id: relatedSignatureId, reported_for_account_id: state.accountId, reported_for_app_id: null, event_message: null },
 			},
 			account_guid: state.accountId,
-			signature_request: publicRequest(request),
+			signature_request: publicRequest(request, ownerEmail),
 		});
-		await postCallback(eventType, eventTime, json);
+		worker.run(() => postCallback(eventType, eventTime, json, 1));
 	}
 
 	function authorized(request: IncomingMessage): boolean {
@@ -137,11 +261,94 @@ export async function startDropboxSignSimulator(options: { apiKey?: string; acce
 		return bearer !== null && state.accessTokens.has(bearer[1]);
 	}
 
+	function accountJson() {
+		return {
+			account_id: state.accountId,
+			email_address: ownerEmail,
+			is_locked: false,
+			is_paid_hs: true,
+			is_paid_hf: false,
+			quotas: { api_signature_requests_left: 250, documents_left: null, templates_total: 5, templates_left: 5, sms_verifications_left: 10, num_fax_pages_left: 0 },
+			callback_url: state.callbackUrl ?? null,
+			role_code: null,
+			team_id: null,
+			locale: 'en-US',
+			usage: { fax_pages_sent: 0 },
+			settings: { signer_access_codes: false, sms_delivery: false, sms_authentication: false },
+		};
+	}
+
+	function send(response: ServerResponse, fields: Record<string, unknown>, files: Buffer[]) {
+		const fileUrls = list(fields.file_urls);
+		if (files.length === 0 && fileUrls.length === 0) return error(response, 400, 'bad_request', 'Must specify files to be sent (files or file_urls)', 'files');
+		const signers = list(fields.signers).filter(isObject);
+		if (signers.length === 0) return error(response, 400, 'bad_request', 'Must specify at least one signer', 'signers');
+		for (const [index, signer] of signers.entries()) {
+			if (typeof signer.email_address !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(signer.email_address)) {
+				return error(response, 400, 'bad_request', 'Invalid email address for signer', `signers[${index}].email_address`);
+			}
+			if (typeof signer.name !== 'string' || signer.name === '') return error(response, 400, 'bad_request', 'Signer name is required', `signers[${index}].name`);
+		}
+		if (files.some((file) => !file.subarray(0, 5).equals(Buffer.from('%PDF-')))) return error(response, 400, 'bad_request', 'Unsupported file type', 'files');
+		let formFields: Array<Record<string, unknown>> = [];
+		if (fields.form_fields_per_document !== undefined) {
+			const parsed = fields.form_fields_per_document;
+			if (!Array.isArray(parsed)) return error(response, 400, 'bad_request', 'form_fields_per_document must be an array', 'form_fields_per_document');
+			// The SDKs send one flat list of fields (each with document_index); the older API form nests a list per document.
+			formFields = (parsed.every(Array.isArray) ? parsed.flat() : parsed).filter(isObject);
+			for (const field of formFields) {
+				if (!['text', 'checkbox', 'date_signed', 'dropdown', 'initials', 'radio', 'signature', 'text-merge', 'checkbox-merge', 'hyperlink'].includes(String(field.type))) {
+					return error(response, 400, 'bad_request', `Invalid form field type: ${String(field.type)}`, 'form_fields_per_document');
+				}
+				if (typeof field.api_id !== 'string' || field.api_id === '') return error(response, 400, 'bad_request', 'Each form field needs an api_id', 'form_fields_per_document');
+				const signerIndex = Number(field.signer);
+				if (!Number.isInteger(signerIndex) || signerIndex < 0 || signerIndex >= signers.length) {
+					return error(response, 400, 'bad_request', `Invalid signer index ${String(field.signer)} for form field ${field.api_id}`, 'form_fields_per_document');
+				}
+				for (const key of ['x', 'y', 'width', 'height', 'document_index']) {
+					if (typeof field[key] !== 'number' || (field[key] as number) < 0) return error(response, 400, 'bad_request', `Form field ${field.api_id}: ${key} must be a non-negative number`, 'form_fields_per_document');
+				}
+			}
+		}
+		const id = hexId();
+		const created: SignatureRequest = {
+			signature_request_id: id,
+			test_mode: isTrue(fields.test_mode),
+			title: String(fields.title ?? 'Document'),
+			subject: String(fields.subject ?? fields.title ?? ''),
+			message: String(fields.message ?? ''),
+			metadata: isObject(fields.metadata) ? fields.metadata : {},
+			cc_email_addresses: list(fields.cc_email_addresses).map(String),
+			is_complete: false,
+			is_declined: false,
+			has_error: false,
+			created_at: Math.floor(state.now() / 1000),
+			signatures: signers.map((signer) => ({
+				signature_id: hexId(),
+				signer_email_address: String(signer.email_address),
+				signer_name: String(signer.name),
+				order: signer.order === undefined || signer.order === null ? null : Number(signer.order),
+				status_code: 'awaiting_signature' as const,
+				signed_at: null,
+				last_reminded_at: null,
+			})),
+			files_url: `${listening.url}/v3/signature_request/files/${id}`,
+			details_url: `${listening.url}/home/manage?guid=${id}`,
+			cancelled: false,
+			formFields,
+			file: files[0] ?? pdfBytes('from file_urls'),
+		};
+		state.requests.set(id, created);
+		fire('signature_request_sent', created);
+		return sendJson(response, 200, { signature_request: publicRequest(created, ownerEmail) });
+	}
+
 	const listening = await listen(async (request, response, body) => {
 		const url = new URL(request.url ?? '/', 'http://simulator');
 		const route = `${request.method} ${url.pathname}`;
 
 		if (url.pathname.startsWith('/__control/')) {
+			await worker.settled();
 			const json = parseJson(body);
 			if (route === 'POST /__control/sign' && isObject(json)) {
 				const found = state.requests.get(String(json.signatureRequestId));
@@ -149,126 +356,62 @@ export async function startDropboxSignSimulator(options: { apiKey?: string; acce
 				if (!found || !signature || found.cancelled) return sendJson(response, 409, { message: 'nothing to sign' });
 				signature.status_code = 'signed';
 				signature.signed_at = Math.floor(state.now() / 1000);
-				await fire('signature_request_signed', found, signature.signature_id);
+				fire('signature_request_signed', found, signature.signature_id);
 				if (found.signatures.every((s) => s.status_code === 'signed')) {
 					found.is_complete = true;
-					await fire('signature_request_all_signed', found);
+					fire('signature_request_all_signed', found);
 				}
+				await worker.settled();
 				return sendJson(response, 200, { ok: true });
 			}
 			if (route === 'POST /__control/retry-failed') {
-				const failed = state.callbacks.filter((c) => !c.acknowledged);
-				for (const callback of failed) await postCallback(callback.eventType, callback.eventTime, callback.json);
-				return sendJson(response, 200, { retried: failed.length });
+				const due = [...pendingRetries];
+				for (const retry of due) retry.runNow();
+				await worker.settled();
+				return sendJson(response, 200, { retried: due.length });
 			}
 			return sendJson(response, 404, { message: 'unknown control route' });
 		}
 
 		if (!authorized(request)) return error(response, 401, 'unauthorized', 'Unauthorized api key');
 
-		if (route === 'GET /v3/account') {
-			return sendJson(response, 200, { account: { account_id: state.accountId, email_address: 'owner@example.com', callback_url: state.callbackUrl ?? null, is_paid_hs: true } });
+		let parsed: { fields: Record<string, unknown>; files: Buffer[] };
+		try {
+			parsed = requestFields(request.headers['content-type'], body);
+		} catch (problem) {
+			if (problem instanceof BadRequest) return error(response, 400, 'bad_request', problem.message, problem.path);
+			throw problem;
 		}
 
-		if (route === 'POST /v3/signature_request/send') {
-			const parts = parseMultipart(request.headers['content-type'], body);
-			let fields: Record<string, unknown>;
-			let files: Buffer[] = [];
-			if (parts) {
-				fields = formTree(parts.filter((p) => p.fileName === undefined).map((p) => [p.name, p.data.toString('utf8')]));
-				files = parts.filter((p) => p.fileName !== undefined && /^files?\[\d+\]$|^files?$/.test(p.name)).map((p) => p.data);
-			} else {
-				const json = parseJson(body);
-				if (!isObject(json)) return error(response, 400, 'bad_request', 'Invalid request body');
-				fields = json;
-			}
-			if (files.length === 0 && !fields.file_urls) return error(response, 400, 'bad_request', 'Must specify files to be sent (files or file_urls)');
-			const signerTree = fields.signers;
-			const signers = (Array.isArray(signerTree) ? signerTree : isObject(signerTree) ? Object.values(signerTree) : []).filter(isObject);
-			if (signers.length === 0) return error(response, 400, 'bad_request', 'Must specify at least one signer');
-			for (const signer of signers) {
-				if (typeof signer.email_address !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(signer.email_address)) {
-					return error(response, 400, 'bad_request', 'Invalid email address for signer');
-				}
-				if (typeof signer.name !== 'string' || signer.name === '') return error(response, 400, 'bad_request', 'Signer name is required');
-			}
-			if (files.some((file) => !file.subarray(0, 5).equals(Buffer.from('%PDF-')))) return error(response, 400, 'bad_request', 'Unsupported file type');
-			let formFields: Array<Record<string, unknown>> = [];
-			if (fields.form_fields_per_document !== undefined) {
-				const parsed = typeof fields.form_fields_per_document === 'string' ? parseJson(Buffer.from(fields.form_fields_per_document)) : fields.form_fields_per_document;
-				if (!Array.isArray(parsed)) return error(response, 400, 'bad_request', 'form_fields_per_document must be an array');
-				formFields = parsed.filter(isObject);
-				for (const field of formFields) {
-					if (!['text', 'checkbox', 'date_signed', 'dropdown', 'initials', 'radio', 'signature', 'text-merge', 'checkbox-merge'].includes(String(field.type))) {
-						return error(response, 400, 'bad_request', `Invalid form field type: ${String(field.type)}`);
-					}
-					if (typeof field.api_id !== 'string' || field.api_id === '') return error(response, 400, 'bad_request', 'Each form field needs an api_id');
-					const signerIndex = Number(field.signer);
-					if (!Number.isInteger(signerIndex) || signerIndex < 0 || signerIndex >= signers.length) {
-						return error(response, 400, 'bad_request', `Invalid signer index ${String(field.signer)} for form field ${field.api_id}`);
-					}
-					for (const key of ['x', 'y', 'width', 'height', 'document_index']) {
-						if (typeof field[key] !== 'number' || (field[key] as number) < 0) return error(response, 400, 'bad_request', `Form field ${field.api_id}: ${key} must be a non-negative number`);
-					}
-				}
-			}
-			const id = hexId();
-			const created: SignatureRequest = {
-				signature_request_id: id,
-				test_mode: String(fields.test_mode) === '1' || fields.test_mode === true || String(fields.test_mode) === 'true',
-				title: String(fields.title ?? 'Document'),
-				subject: String(fields.subject ?? fields.title ?? ''),
-				message: String(fields.message ?? ''),
-				is_complete: false,
-				is_declined: false,
-				has_error: false,
-				created_at: Math.floor(state.now() / 1000),
-				signatures: signers.map((signer) => ({
-					signature_id: hexId(),
-					signer_email_address: String(signer.email_address),
-					signer_name: String(signer.name),
-					order: signer.order === undefined ? null : Number(signer.order),
-					status_code: 'awaiting_signature' as const,
-					signed_at: null,
-					last_reminded_at: null,
-				})),
-				files_url: `${listening.url}/v3/signature_request/files/${id}`,
-				details_url: `${listening.url}/home/manage?guid=${id}`,
-				cancelled: false,
-				formFields,
-				file: files[0] ?? pdfBytes('from file_urls'),
-			};
-			state.requests.set(id, created);
-			await fire('signature_request_sent', created);
-			return sendJson(response, 200, { signature_request: publicRequest(created) });
-		}
+		if (route === 'GET /v3/account') return sendJson(response, 200, { account: accountJson() });
+
+		if (route === 'POST /v3/signature_request/send') return send(response, parsed.fields, parsed.files);
 
 		const match = /^(GET|POST) \/v3\/signature_request\/(?:(remind|cancel|files)\/)?([0-9a-f]{40})$/.exec(route);
 		if (match) {
 			const [, , action, id] = match;
 			const found = state.requests.get(id);
 			if (!found || (found.cancelled && action !== 'files')) return error(response, 404, 'not_found', 'Not found');
-			if (!action && request.method === 'GET') return sendJson(response, 200, { signature_request: publicRequest(found) });
+			if (!action && request.method === 'GET') return sendJson(response, 200, { signature_request: publicRequest(found, ownerEmail) });
 			if (action === 'remind' && request.method === 'POST') {
-				const json = parseJson(body);
-				const email = isObject(json) ? json.email_address : undefined;
+				const email = parsed.fields.email_address;
 				const signature = found.signatures.find((s) => s.signer_email_address === email);
-				if (!signature) return error(response, 400, 'bad_request', 'email_address is not a signer of this request');
+				if (!signature) return error(response, 400, 'bad_request', 'email_address is not a signer of this request', 'email_address');
 				if (found.is_complete || signature.status_code === 'signed') return error(response, 409, 'conflict', 'This signer has already signed');
 				signature.last_reminded_at = Math.floor(state.now() / 1000);
-				await fire('signature_request_remind', found, signature.signature_id);
-				return sendJson(response, 200, { signature_request: publicRequest(found) });
+				fire('signature_request_remind', found, signature.signature_id);
+				return sendJson(response, 200, { signature_request: publicRequest(found, ownerEmail) });
 			}
 			if (action === 'cancel' && request.method === 'POST') {
 				if (found.is_complete) return error(response, 409, 'conflict', 'A completed signature request cannot be canceled');
 				found.cancelled = true;
-				await fire('signature_request_canceled', found);
+				fire('signature_request_canceled', found);
 				response.writeHead(200).end();
 				return;
 			}
 			if (action === 'files' && request.method === 'GET') {
 				const type = url.searchParams.get('file_type') ?? 'pdf';
-				if (type !== 'pdf' && type !== 'zip') return error(response, 400, 'bad_request', 'file_type must be pdf or zip');
+				if (type !== 'pdf' && type !== 'zip') return error(response, 400, 'bad_request', 'file_type must be pdf or zip', 'file_type');
 				if (!found.is_complete) return error(response, 409, 'conflict', 'Files are still being processed. Please try again later.');
 				const signed = Buffer.concat([found.file, Buffer.from(`\n% signed: ${found.signatures.map((s) => s.signer_email_address).join(', ')}\n`)]);
 				return sendBytes(response, 200, signed, { 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="${found.title}.pdf"` });
@@ -277,7 +420,17 @@ export async function startDropboxSignSimulator(options: { apiKey?: string; acce
 		return error(response, 404, 'not_found', `No route ${route}`);
 	});
 
-	return { url: listening.url, apiBaseUrl: `${listening.url}/v3`, state, close: listening.close };
+	return {
+		url: listening.url,
+		apiBaseUrl: `${listening.url}/v3`,
+		state,
+		/** Resolves once every callback queued so far has been posted (retries due later excepted). */
+		settled: () => worker.settled(),
+		async close() {
+			worker.close();
+			await listening.close();
+		},
+	};
 }
 
 export type DropboxSignSimulator = Awaited<ReturnType<typeof startDropboxSignSimulator>>;

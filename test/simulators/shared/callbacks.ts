@@ -1,0 +1,101 @@
+/**
+ * Background callback delivery for the provider simulators, as the providers run it: the API call
+ * that causes an event answers at once and the event is posted by a worker afterwards, so a callback
+ * URL that is down or slow never fails or delays the API call. A failed attempt is retried on the
+ * provider's own schedule (each simulator passes its delays); `retryDelayScale` shrinks that
+ * schedule for tests that want to watch the retries happen (1 = the real delays).
+ *
+ * Deliveries run one after another in the order the events happened (one worker), so tests read a
+ * deterministic log. `settled()` waits until the worker is idle (retries still scheduled for later
+ * are not waited for); `close()` drops the scheduled ones.
+ */
+
+export interface AttemptResult {
+	/** The HTTP status, or 0 when the receiver could not be reached or did not answer in time. */
+	status: number;
+	body: string;
+}
+
+/** One POST to a callback URL; never throws (a refused connection or a timeout is status 0). */
+export async function attemptDelivery(
+	url: string,
+	body: Buffer | string,
+	headers: Record<string, string>,
+	timeoutMs: number,
+): Promise<AttemptResult> {
+	try {
+		const response = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs) });
+		return { status: response.status, body: await response.text() };
+	} catch (error) {
+		return { status: 0, body: error instanceof Error ? error.message : String(error) };
+	}
+}
+
+export interface ScheduledRetry {
+	/** Runs the retry now instead of at its time (the simulators' `retry-failed` control route). */
+	runNow(): void;
+	cancel(): void;
+}
+
+export class CallbackWorker {
+	private tail: Promise<void> = Promise.resolve();
+	private readonly timers = new Set<NodeJS.Timeout>();
+	private closed = false;
+
+	/** @param delaysMs the delay before retry 1, 2, …; no more retries after the last one. */
+	constructor(
+		readonly delaysMs: readonly number[],
+		private readonly scale = 1,
+	) {}
+
+	/** Queues a job behind the ones before it; its errors are its own (never the API call's). */
+	run(job: () => Promise<void>): void {
+		if (this.closed) return;
+		this.tail = this.tail.then(job).catch(() => undefined);
+	}
+
+	/** The delay before retry `n` (1-based) on the provider's schedule, or null when it gives up. */
+	retryDelay(n: number): number | null {
+		return n >= 1 && n <= this.delaysMs.length ? this.delaysMs[n - 1] : null;
+	}
+
+	/** Queues `job` after `delayMs` (scaled); the handle runs it early or cancels it. */
+	schedule(delayMs: number, job: () => Promise<void>): ScheduledRetry {
+		let done = this.closed;
+		const fire = () => {
+			if (done) return;
+			done = true;
+			clearTimeout(timer);
+			this.timers.delete(timer);
+			this.run(job);
+		};
+		if (done) return { runNow: () => undefined, cancel: () => undefined };
+		const timer = setTimeout(fire, Math.max(0, Math.round(delayMs * this.scale)));
+		// A retry hours away must not keep a finished test process alive.
+		timer.unref();
+		this.timers.add(timer);
+		return {
+			runNow: fire,
+			cancel: () => {
+				done = true;
+				clearTimeout(timer);
+				this.timers.delete(timer);
+			},
+		};
+	}
+
+	/** Resolves once every queued delivery (including ones queued meanwhile) has finished. */
+	async settled(): Promise<void> {
+		let seen: Promise<void>;
+		do {
+			seen = this.tail;
+			await seen;
+		} while (seen !== this.tail);
+	}
+
+	close(): void {
+		this.closed = true;
+		for (const timer of this.timers) clearTimeout(timer);
+		this.timers.clear();
+	}
+}
