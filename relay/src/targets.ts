@@ -109,8 +109,8 @@ export function embeddedIpv4(address: string): string[] {
 	if (g[0] === 0x64 && g[1] === 0xff9b && (zeros(2, 6) || g[2] === 1)) found.push(ipv4Of(g[6], g[7]));
 	if (g[0] === 0x2002) found.push(ipv4Of(g[1], g[2]));
 	if (g[0] === 0x2001 && g[1] === 0) found.push(ipv4Of(g[2], g[3]), ipv4Of(g[6] ^ 0xffff, g[7] ^ 0xffff));
-	// `::` and `::1` are the unspecified and loopback addresses, not IPv4 ones.
-	return found.filter((ip) => !(zeros(0, 7) && g[7] <= 1) || g[5] === 0xffff);
+	// `::` and `::1` are the unspecified and loopback addresses, not IPv4-compatible ones.
+	return zeros(0, 7) && g[7] <= 1 ? [] : found;
 }
 
 function alwaysRefused(ip: { address: string; type: 'ipv4' | 'ipv6' }): boolean {
