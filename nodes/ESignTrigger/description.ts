@@ -80,6 +80,13 @@ export const triggerProperties: INodeProperties[] = [
 		default: 'relay',
 	},
 	{
+		displayName:
+			'A captured delivery can be replayed into this workflow while its signature is fresh (5 minutes via the relay, 10 in direct mode). Where a second run matters, put a Remove Duplicates node after this trigger: Operation "Remove Items Processed in Previous Executions", Keep Items Where "Value Is New", Value to Dedupe On {{ $json.eventId }}.',
+		name: 'replayNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
 		displayName: 'Sources',
 		name: 'sources',
 		type: 'string',
@@ -131,6 +138,14 @@ export const triggerProperties: INodeProperties[] = [
 		default: 'signnow',
 		description: 'The provider whose credential downloads the signed PDF (only its events will start the workflow)',
 		displayOptions: { show: { mode: ['relay'], attachSignedPdf: [true] } },
+	},
+	{
+		displayName:
+			'Dropbox Sign signs only an event\'s time and type (event_hash), not the document, signer or anything else in it. Whoever captured one callback can send that time and type again, within the relay\'s max age, naming any document of your account: Attach Signed PDF would then download that document\'s signed PDF with your credential and hand it to the next node. Before acting on a Dropbox Sign event, read the signature request back from Dropbox Sign (E-Signature node → Get) and check it is complete.',
+		name: 'dropboxSignNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { mode: ['relay'], attachSignedPdf: [true], provider: ['dropbox-sign'] } },
 	},
 	...authenticationProperties,
 	{

@@ -50,6 +50,14 @@ export interface WebhookHandler<Options = unknown> {
 	 * this exact request within the provider's replay window.
 	 */
 	verify(request: InboundWebhook, secrets: readonly string[], options: Options, nowMs: number): void;
+	/**
+	 * How long, in seconds, the same signed bytes can keep being accepted once first accepted:
+	 * the oldest age `verify` lets through plus how far ahead of our clock it lets a time be.
+	 * `Infinity` when nothing signed in the message bounds it (a check turned off with 0). The
+	 * relay refuses to start unless this is shorter than its dedup window: a replay after the
+	 * window would otherwise be a new event.
+	 */
+	replayWindowSeconds(options: Options): number;
 	/** One canonical event per provider event (batched callbacks give several). */
 	normalize(request: InboundWebhook, options: Options, nowMs: number): CanonicalEvent[];
 	/**
@@ -57,6 +65,29 @@ export interface WebhookHandler<Options = unknown> {
 	 * (Dropbox Sign wants a fixed string); JSON `{"ok":true}` otherwise.
 	 */
 	acknowledgement?: { contentType: string; body: string };
+}
+
+const DEFINED = new WeakSet<object>();
+
+/**
+ * Every provider's handler is built with this, the one place all events pass through: it
+ * strips access tokens, API keys and signing links from each event's payload (`stripTokens`),
+ * whichever provider sent it, for the relay and the trigger alike. The registry
+ * (`webhooks.ts`) refuses a handler that was not built here.
+ */
+export function defineWebhookHandler<Options>(definition: WebhookHandler<Options>): WebhookHandler<Options> {
+	const handler: WebhookHandler<Options> = {
+		...definition,
+		normalize: (request, options, nowMs) =>
+			definition.normalize(request, options, nowMs).map((event) => ({ ...event, payload: stripTokens(event.payload) })),
+	};
+	DEFINED.add(handler);
+	return handler;
+}
+
+/** True for a handler built with `defineWebhookHandler` (its events are stripped of tokens). */
+export function isDefinedHandler(handler: object): boolean {
+	return DEFINED.has(handler);
 }
 
 export function header(request: InboundWebhook, name: string): string | undefined {
@@ -81,8 +112,42 @@ export function mediaTypeOf(request: InboundWebhook): string {
 	return (header(request, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** Text that must be JSON; a 400 rejection otherwise. */
+/**
+ * The deepest nesting of arrays and objects a webhook body may have. Real callbacks stay
+ * under a dozen levels; deeper bodies are refused before they are parsed, because every step
+ * after parsing (token stripping, canonical JSON, JSON.stringify of the stored event) walks
+ * the value recursively and would overflow the stack on a body a few thousand levels deep.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Throws a 400 rejection when `text` nests arrays/objects deeper than MAX_JSON_DEPTH. One
+ * pass over the characters, brackets inside strings ignored; no allocation, so a 1 MB body of
+ * brackets costs what reading it costs.
+ */
+export function checkJsonDepth(text: string): void {
+	let depth = 0;
+	let inString = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (inString) {
+			if (c === 0x5c) i++; // backslash: the next character is escaped
+			else if (c === 0x22) inString = false;
+		} else if (c === 0x22) inString = true;
+		else if (c === 0x5b || c === 0x7b) {
+			if (++depth > MAX_JSON_DEPTH) {
+				throw new WebhookRejection(
+					'malformed_body',
+					`The body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels; no provider sends that.`,
+				);
+			}
+		} else if (c === 0x5d || c === 0x7d) depth--;
+	}
+}
+
+/** Text that must be JSON, nested at most MAX_JSON_DEPTH deep; a 400 rejection otherwise. */
 export function parseJsonText(text: string): unknown {
+	checkJsonDepth(text);
 	const parsed = tryParseJson(text);
 	if (parsed === NOT_JSON) throw new WebhookRejection('malformed_body', 'The body is not valid JSON.');
 	return parsed;
@@ -149,19 +214,103 @@ export function firstText(...values: unknown[]): string | undefined {
 }
 
 /**
- * A copy of a payload without the tokens providers put in callbacks (SignNow's subscriber
- * access token, recipients' signing tokens): they open accounts and signing pages, so they are
- * never stored, logged or forwarded.
+ * Key spellings (compared lower case, without `_` and `-`) whose values open an account, an
+ * API or a signing page: OAuth tokens, API keys, secrets, and the links and slugs a signer
+ * signs through. Whoever holds one can act as the subscriber or sign as the signer.
  */
-export function stripTokens(value: unknown): unknown {
-	if (Array.isArray(value)) return value.map(stripTokens);
+const SECRET_KEYS = new Set([
+	'token',
+	'accesstoken',
+	'refreshtoken',
+	'idtoken',
+	'apikey',
+	'apitoken',
+	'authtoken',
+	'bearertoken',
+	'clientsecret',
+	'secret',
+	'secretkey',
+	'password',
+	'signurl',
+	'signingurl',
+	'signinglink',
+	'signlink',
+	'embedsrc',
+	'embedurl',
+	'embeddedsigningurl',
+	// DocuSeal: a submitter's slug opens that person's signing form.
+	'slug',
+]);
+
+export function isSecretKey(key: string): boolean {
+	const normalized = key.toLowerCase().replace(/[_-]/g, '');
+	return SECRET_KEYS.has(normalized) || /(token|apikey|secret|password)$/.test(normalized);
+}
+
+/**
+ * A copy of a payload without the tokens, keys and signing links providers put in callbacks
+ * (SignNow's subscriber access token, recipients' signing tokens and links), at any depth:
+ * they open accounts and signing pages, so they are never stored, logged or forwarded.
+ * `defineWebhookHandler` applies it to every event of every provider, once.
+ */
+export function stripTokens(value: unknown, depth = 0): unknown {
+	// Bodies are depth-checked when parsed; this guards payloads built another way.
+	if (depth > 2 * MAX_JSON_DEPTH) {
+		throw new WebhookRejection('malformed_body', `The payload nests deeper than ${MAX_JSON_DEPTH} levels.`);
+	}
+	if (Array.isArray(value)) return value.map((item) => stripTokens(item, depth + 1));
 	if (!isRecord(value)) return value;
 	const result: Record<string, unknown> = {};
 	for (const [key, inner] of Object.entries(value)) {
-		if (/^(token|access_token|refresh_token)$/i.test(key)) continue;
-		result[key] = stripTokens(inner);
+		if (isSecretKey(key)) continue;
+		result[key] = stripTokens(inner, depth + 1);
 	}
 	return result;
+}
+
+/** How far ahead of our clock a provider's signed time may be (clock skew). */
+export const FUTURE_SKEW_SECONDS = 5 * 60;
+
+/**
+ * The default oldest age of a signed time, for providers whose retries keep the original
+ * time: 60 h, which follows their retries through a relay outage of two and a half days and
+ * stays 12 h inside the relay's default 72 h dedup window (RELAY_DEDUP_WINDOW).
+ */
+export const DEFAULT_MAX_AGE_SECONDS = 60 * 60 * 60;
+
+/** A replay window for a max-age check: `Infinity` when the check is off (0). */
+export function maxAgeWindow(maxAgeSeconds: number, futureSkewSeconds = FUTURE_SKEW_SECONDS): number {
+	return maxAgeSeconds > 0 ? maxAgeSeconds + futureSkewSeconds : Infinity;
+}
+
+/** Unix seconds or milliseconds (number or digits) or an ISO 8601 string, as epoch ms. */
+export function timeMs(value: unknown): number | undefined {
+	if (typeof value === 'number' && Number.isFinite(value)) return value > 1e12 ? value : value * 1000;
+	if (typeof value !== 'string' || value.trim() === '') return undefined;
+	const numeric = Number(value);
+	if (Number.isFinite(numeric)) return timeMs(numeric);
+	const parsed = Date.parse(value);
+	return Number.isNaN(parsed) ? undefined : parsed;
+}
+
+/**
+ * Throws `stale_timestamp` unless `sentMs` lies within [now - maxAge, now + skew]. `what` names
+ * the field in the message, for a rejection a person can act on.
+ */
+export function checkAge(
+	what: string,
+	sentMs: number,
+	maxAgeSeconds: number,
+	nowMs: number,
+	futureSkewSeconds = FUTURE_SKEW_SECONDS,
+): void {
+	const ageSeconds = (nowMs - sentMs) / 1000;
+	if (ageSeconds < -futureSkewSeconds || ageSeconds > maxAgeSeconds) {
+		throw new WebhookRejection(
+			'stale_timestamp',
+			`${what} is ${new Date(sentMs).toISOString()}, outside the accepted window (${maxAgeSeconds}s old at most): a replay, or a retry older than the source's maxAgeSeconds.`,
+		);
+	}
 }
 
 /**

@@ -42,6 +42,12 @@ function bodyParserError(error: unknown): { status: number; code: string; messag
 		return { status: 415, code: 'unsupported_media_type', message: 'Unsupported content encoding or charset.' };
 	}
 	if (type === 'request.aborted' || type === 'request.size.invalid') return { status: 400, code: 'malformed_body', message: 'The request body was incomplete.' };
+	// A body that does not decode with its Content-Encoding (gzip/br/deflate over plain bytes):
+	// body-parser passes zlib's error on with status 400 and no type. The client's fault, not ours.
+	const { status, code } = error as { status?: unknown; code?: unknown };
+	if (status === 400 && typeof code === 'string' && /^(Z_|ERR_BROTLI|ERR__ERROR)/.test(code)) {
+		return { status: 400, code: 'malformed_body', message: 'The body does not decode with its Content-Encoding.' };
+	}
 	return undefined;
 }
 
@@ -166,7 +172,10 @@ export class Relay {
 			const known = bodyParserError(error);
 			if (known) {
 				if (req.path.startsWith('/ingest/')) {
-					this.metrics.rejected.inc({ source: String(req.params?.source ?? req.path.split('/')[2] ?? ''), reason: known.code });
+					// Only a configured source's id is a label (ingest sets it): a label taken from the
+					// path would let anyone add series without limit.
+					const source = typeof res.locals.sourceId === 'string' ? res.locals.sourceId : 'unknown';
+					this.metrics.rejected.inc({ source, reason: known.code });
 				}
 				this.logger.warn({ reqId: res.locals.reqId, path: req.path, reason: known.code }, 'request rejected');
 				res.status(known.status).json({ error: known.code, message: known.message });
@@ -205,8 +214,19 @@ export class Relay {
 		this.reconcileTimer = setInterval(() => void this.deliveries.reconcile(), RECONCILE_INTERVAL_MS);
 		this.reconcileTimer.unref();
 
-		this.server = createServer(this.app());
+		this.server = createServer(
+			{
+				// Slow clients (slow-loris): headers and the whole request get a deadline, checked
+				// often enough that a deadline of a few seconds holds.
+				headersTimeout: this.config.headersTimeoutMs,
+				requestTimeout: this.config.requestTimeoutMs,
+				connectionsCheckingInterval: Math.min(1_000, this.config.headersTimeoutMs),
+			},
+			this.app(),
+		);
 		this.server.keepAliveTimeout = 65_000;
+		// Sockets beyond the cap are closed on arrival, before they cost more than an accept.
+		this.server.maxConnections = this.config.maxConnections;
 		this.server.on('clientError', answerUnparsableRequest);
 		await new Promise<void>((resolve, reject) => {
 			this.server!.once('error', reject);

@@ -127,6 +127,14 @@ const configSchema = z.object({
 	/** Delivered jobs kept per subscription for the API (the dead letters are always kept). */
 	keepDelivered: nonNegativeInt.default(1000),
 	shutdownTimeoutMs: duration.default(30_000),
+	/**
+	 * Slow clients: the time a client has to send its request headers, and the whole request,
+	 * before the socket is closed (a slow-loris holds sockets open otherwise: Node's defaults are
+	 * 60 s and 300 s), and how many connections the server holds at once.
+	 */
+	headersTimeoutMs: duration.default(10_000),
+	requestTimeoutMs: duration.default(30_000),
+	maxConnections: positiveInt.default(1024),
 	logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -159,6 +167,9 @@ export const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
 	allowedTargets: 'RELAY_ALLOWED_TARGETS',
 	keepDelivered: 'RELAY_KEEP_DELIVERED',
 	shutdownTimeoutMs: 'RELAY_SHUTDOWN_TIMEOUT',
+	headersTimeoutMs: 'RELAY_HEADERS_TIMEOUT',
+	requestTimeoutMs: 'RELAY_REQUEST_TIMEOUT',
+	maxConnections: 'RELAY_MAX_CONNECTIONS',
 	logLevel: 'RELAY_LOG_LEVEL',
 };
 
@@ -212,6 +223,35 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 	return `- ${where}: ${issue.message}`;
 }
 
+/** The option that sets each provider's replay window, for a message a person can act on. */
+const WINDOW_OPTION: Record<string, string> = {
+	documenso: 'options.toleranceSeconds',
+	'standard-webhooks': 'options.toleranceSeconds',
+	'generic-hmac': 'options.timestampHeader (+ toleranceSeconds) or options.maxAgePath (+ maxAgeSeconds)',
+};
+
+/**
+ * A signed message is accepted for `windowSeconds` after it is first accepted; its id is
+ * remembered for the dedup window. A copy replayed after the id is forgotten but while the
+ * message is still accepted would be delivered again as a new event, so the relay refuses to
+ * start with such a source.
+ */
+function checkReplayWindow(source: SourceConfig, windowSeconds: number, dedupWindowMs: number): void {
+	if (windowSeconds * 1000 < dedupWindowMs) return;
+	const setting =
+		source.type === 'docuseal'
+			? 'options.toleranceSeconds (HMAC mode) or options.maxAgeSeconds (header mode)'
+			: (WINDOW_OPTION[source.type] ?? 'options.maxAgeSeconds');
+	const accepted = Number.isFinite(windowSeconds)
+		? `up to ${windowSeconds}s after it was first accepted`
+		: 'for ever (nothing signed in it is checked for age)';
+	throw new ConfigError(
+		`Invalid relay configuration:\n- RELAY_SOURCES (source "${source.id}", ${setting}): a signed ${source.type} message is accepted ${accepted}, ` +
+			`which is not shorter than RELAY_DEDUP_WINDOW (${dedupWindowMs / 1000}s): a captured copy could be replayed once its id is forgotten. ` +
+			`Lower ${setting.split(' ')[0]} or raise RELAY_DEDUP_WINDOW.`,
+	);
+}
+
 /**
  * Builds the configuration from the environment (and the file it names), or throws a
  * ConfigError that lists every wrong value with the variable to fix.
@@ -228,14 +268,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 	for (const source of config.sources) {
 		if (ids.has(source.id)) throw new ConfigError(`Invalid relay configuration:\n- RELAY_SOURCES: source id "${source.id}" appears twice`);
 		ids.add(source.id);
+		const handler = webhookHandlers[source.type];
+		let options: unknown;
 		try {
-			webhookHandlers[source.type].parseOptions(source.options);
+			options = handler.parseOptions(source.options);
 		} catch (error) {
 			throw new ConfigError(
 				`Invalid relay configuration:\n- RELAY_SOURCES (source "${source.id}", options): ${(error as Error).message}`,
 			);
 		}
+		checkReplayWindow(source, handler.replayWindowSeconds(options), config.dedupWindowMs);
 	}
 	if (config.deliveryTimeoutMs < 1) throw new ConfigError('Invalid relay configuration:\n- RELAY_DELIVERY_TIMEOUT: must be at least 1ms');
+	if (config.headersTimeoutMs < 1 || config.requestTimeoutMs < 1) {
+		throw new ConfigError('Invalid relay configuration:\n- RELAY_HEADERS_TIMEOUT / RELAY_REQUEST_TIMEOUT: must be at least 1ms');
+	}
+	if (config.headersTimeoutMs > config.requestTimeoutMs) {
+		throw new ConfigError(
+			'Invalid relay configuration:\n- RELAY_HEADERS_TIMEOUT: must not be longer than RELAY_REQUEST_TIMEOUT (the headers are part of the request)',
+		);
+	}
 	return config as RelayConfig;
 }

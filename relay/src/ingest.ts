@@ -44,19 +44,40 @@ function queryOf(request: Request): Record<string, string | undefined> {
 	return query;
 }
 
+/**
+ * Whether a failure to store the event is Redis's (connection, timeout, a refused command) or
+ * ours: the JavaScript engine's own errors (a stack overflow, a type error) are bugs or poison
+ * and answer 500, so a 503 "Redis unavailable" always means Redis.
+ */
+function isStoreFailure(error: unknown): boolean {
+	return !(
+		error instanceof RangeError ||
+		error instanceof TypeError ||
+		error instanceof SyntaxError ||
+		error instanceof ReferenceError
+	);
+}
+
 export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: Metrics, logger: Logger): Router {
 	const sources = buildSources(config.sources);
 	const router = express.Router();
-	// Every content type as raw bytes: the signature covers the exact body, and the provider
-	// module decides what a valid body is.
-	router.post('/ingest/:source', express.raw({ type: () => true, limit: config.bodyLimitBytes }), async (req: Request, res: Response) => {
+	// The source first, before the body is read: an unknown source costs no body parsing, and
+	// everything after (body-parser's refusals included) is labelled with a configured id only.
+	const knownSource = (req: Request, res: Response, next: () => void) => {
 		const sourceId = req.params.source as string;
-		const source = sources.get(sourceId);
-		if (!source) {
+		if (!sources.has(sourceId)) {
 			metrics.rejected.inc({ source: 'unknown', reason: 'unknown_source' });
-			res.status(404).json({ error: 'unknown_source', message: `No source "${sourceId}" is configured (RELAY_SOURCES).` });
+			// The id is echoed as JSON only, cut short: the path is the caller's.
+			res.status(404).json({ error: 'unknown_source', message: `No source "${sourceId.slice(0, 64)}" is configured (RELAY_SOURCES).` });
 			return;
 		}
+		res.locals.sourceId = sourceId;
+		next();
+	};
+	// Every content type as raw bytes: the signature covers the exact body, and the provider
+	// module decides what a valid body is.
+	router.post('/ingest/:source', knownSource, express.raw({ type: () => true, limit: config.bodyLimitBytes }), async (req: Request, res: Response) => {
+		const source = sources.get(req.params.source as string) as Source;
 		metrics.received.inc({ source: source.id });
 		const inbound: InboundWebhook = {
 			rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
@@ -80,6 +101,7 @@ export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: M
 		try {
 			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now)));
 		} catch (error) {
+			if (!isStoreFailure(error)) throw error;
 			metrics.rejected.inc({ source: source.id, reason: 'unavailable' });
 			logger.error({ reqId: res.locals.reqId, source: source.id, err: error }, 'could not store the event; answered 503');
 			res.status(503).json({

@@ -84,7 +84,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
 						status: { enum: ['queued', 'retrying', 'in_flight', 'delivered', 'dead'] },
 						attempts: { type: 'integer' },
 						maxAttempts: { type: 'integer' },
-						lastError: { type: ['string', 'null'] },
+						lastError: {
+							type: ['string', 'null'],
+							description:
+								'Why the last attempt failed: the HTTP status and its standard text (e.g. "HTTP 502 Bad Gateway"), a network error code, a timeout or a refused target. Never the target\'s response body.',
+						},
 						lastStatus: { type: ['integer', 'null'] },
 						createdAt: { type: 'string', format: 'date-time' },
 						finishedAt: { type: ['string', 'null'], format: 'date-time' },

@@ -1,5 +1,5 @@
 /** One signed POST of an event to a subscriber, with a hard timeout. */
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, STATUS_CODES, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 import { signedHeaders } from '../../nodes/providers/standard-webhooks/signature';
@@ -11,7 +11,6 @@ export interface SendResult {
 	durationMs: number;
 }
 
-const MAX_ERROR_BODY = 256;
 const USER_AGENT = 'esign-relay/0.1 (+standard-webhooks)';
 
 export class Sender {
@@ -62,22 +61,20 @@ export class Sender {
 				clearTimeout(timer);
 				if (error instanceof DeliveryFailure) return reject(error);
 				if (error instanceof TargetRefused) return reject(new DeliveryFailure(error.message, 'refused'));
-				reject(new DeliveryFailure(`${(error as NodeJS.ErrnoException).code ?? 'network error'}: ${error.message}`, 'network'));
+				reject(new DeliveryFailure(networkReason(error), 'network'));
 			});
 			request.on('response', (response) => {
 				const status = response.statusCode ?? 0;
-				const chunks: Buffer[] = [];
-				let size = 0;
-				response.on('data', (chunk: Buffer) => {
-					if (size < MAX_ERROR_BODY) chunks.push(chunk);
-					size += chunk.length;
-				});
+				// The body is read to the end (so the socket can be reused) and dropped: whatever a
+				// target answers must not come back through the admin API (lastError), or an
+				// admin-token holder could read internal services through the relay.
+				response.resume();
 				response.on('error', () => undefined);
 				response.on('end', () => {
 					clearTimeout(timer);
 					const durationMs = performance.now() - started;
 					if (status >= 200 && status < 300) return resolve({ status, durationMs });
-					reject(failureFor(status, response.headers, Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY), this.slowDownMs));
+					reject(failureFor(status, response.headers, this.slowDownMs));
 				});
 			});
 			request.end(payload);
@@ -90,11 +87,26 @@ export class Sender {
 	}
 }
 
-function failureFor(status: number, headers: IncomingHttpHeaders, text: string, slowDownMs: number): DeliveryFailure {
-	const detail = text ? `: ${text.replace(/\s+/g, ' ').trim()}` : '';
+/**
+ * A network failure's reason: its error code (ECONNREFUSED, ECONNRESET, …), which says what
+ * went wrong without echoing anything the far end sent.
+ */
+function networkReason(error: Error): string {
+	const code = (error as NodeJS.ErrnoException).code;
+	if (typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code)) return code;
+	return 'network error';
+}
+
+/**
+ * The failure for a non-2xx answer: the status and its standard text (`HTTP 502 Bad Gateway`),
+ * never the target's own reason phrase or body.
+ */
+function failureFor(status: number, headers: IncomingHttpHeaders, slowDownMs: number): DeliveryFailure {
+	const text = STATUS_CODES[status];
+	const message = text ? `HTTP ${status} ${text}` : `HTTP ${status}`;
 	if (status === 429 || status === 503) {
 		const retryAfter = parseRetryAfter(headers['retry-after']) ?? slowDownMs;
-		return new DeliveryFailure(`HTTP ${status}${detail}`, status === 429 ? 'http_429' : 'http_503', status, retryAfter);
+		return new DeliveryFailure(message, status === 429 ? 'http_429' : 'http_503', status, retryAfter);
 	}
-	return new DeliveryFailure(`HTTP ${status}${detail}`, status >= 500 ? 'http_5xx' : 'http_4xx', status);
+	return new DeliveryFailure(message, status >= 500 ? 'http_5xx' : 'http_4xx', status);
 }

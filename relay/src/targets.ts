@@ -71,11 +71,58 @@ function unmapped(address: string): { address: string; type: 'ipv4' | 'ipv6' } {
 	return { address, type: isIP(address) === 6 ? 'ipv6' : 'ipv4' };
 }
 
+/** The eight 16-bit groups of an IPv6 address (dotted IPv4 tail included), or undefined. */
+function ipv6Groups(address: string): number[] | undefined {
+	if (isIP(address) !== 6) return undefined;
+	let text = address.toLowerCase().split('%')[0];
+	const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+	if (dotted) {
+		const [a, b, c, d] = dotted.slice(1).map(Number);
+		text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+	}
+	const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+	const left = head ? head.split(':') : [];
+	const right = tail ? tail.split(':') : [];
+	const missing = 8 - left.length - right.length;
+	const groups = [...left, ...(tail === undefined ? [] : Array<string>(missing).fill('0')), ...right].map((g) => parseInt(g, 16));
+	return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : undefined;
+}
+
+function ipv4Of(high: number, low: number): string {
+	return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+}
+
+/**
+ * The IPv4 addresses an IPv6 address carries and that a gateway on the path may turn it
+ * into: IPv4-mapped/-translated/-compatible (::ffff:a.b.c.d, ::ffff:0:a.b.c.d, ::a.b.c.d),
+ * NAT64 (64:ff9b::/96 and the local-use 64:ff9b:1::/48), 6to4 (2002:aabb:ccdd::/16) and
+ * Teredo (2001:0::/32: the server, and the client with its bits inverted). Any of them being
+ * a metadata or link-local address makes the IPv6 address one too.
+ */
+export function embeddedIpv4(address: string): string[] {
+	const g = ipv6Groups(address);
+	if (!g) return [];
+	const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
+	const found: string[] = [];
+	if (zeros(0, 5) && (g[5] === 0xffff || g[5] === 0)) found.push(ipv4Of(g[6], g[7]));
+	if (zeros(0, 4) && g[4] === 0xffff && g[5] === 0) found.push(ipv4Of(g[6], g[7]));
+	if (g[0] === 0x64 && g[1] === 0xff9b && (zeros(2, 6) || g[2] === 1)) found.push(ipv4Of(g[6], g[7]));
+	if (g[0] === 0x2002) found.push(ipv4Of(g[1], g[2]));
+	if (g[0] === 0x2001 && g[1] === 0) found.push(ipv4Of(g[2], g[3]), ipv4Of(g[6] ^ 0xffff, g[7] ^ 0xffff));
+	// `::` and `::1` are the unspecified and loopback addresses, not IPv4-compatible ones.
+	return zeros(0, 7) && g[7] <= 1 ? [] : found;
+}
+
+function alwaysRefused(ip: { address: string; type: 'ipv4' | 'ipv6' }): boolean {
+	if (ALWAYS_REFUSED.check(ip.address, ip.type)) return true;
+	return ip.type === 'ipv6' && embeddedIpv4(ip.address).some((inner) => ALWAYS_REFUSED.check(inner, 'ipv4'));
+}
+
 /** Why this host (as named in the URL) resolving to this address may not be called, or null. */
 export function refusal(rules: readonly TargetRule[], hostname: string, address: string): string | null {
 	const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
 	const ip = unmapped(address);
-	if (REFUSED_HOSTS.has(host) || ALWAYS_REFUSED.check(ip.address, ip.type)) {
+	if (REFUSED_HOSTS.has(host) || alwaysRefused(ip)) {
 		return `${hostname} (${address}) is a link-local or metadata address, which the relay never calls`;
 	}
 	for (const rule of rules) {

@@ -81,8 +81,9 @@ describe('generic HMAC sources through the relay', () => {
 	it('PandaDoc: splits the notification list into events, each deduplicated, signature from the query string', async () => {
 		const doc = `pd-${randomUUID()}`;
 		const body = JSON.stringify([
-			{ event: 'recipient_completed', data: { id: doc, name: 'Quote', status: 'document.sent', action_by: { email: 'b@example.com' } } },
-			{ event: 'document_state_changed', data: { id: doc, name: 'Quote', status: 'document.completed' } },
+			// PandaDoc's documents carry date_modified; it is what bounds a replay of this list.
+			{ event: 'recipient_completed', data: { id: doc, name: 'Quote', status: 'document.sent', date_modified: new Date().toISOString(), action_by: { email: 'b@example.com' } } },
+			{ event: 'document_state_changed', data: { id: doc, name: 'Quote', status: 'document.completed', date_modified: new Date().toISOString() } },
 		]);
 		const url = `${relay.url}/ingest/pandadoc?signature=${hex(PANDADOC_KEY, body)}`;
 		const first = await post(url, body, { 'content-type': 'application/json' });

@@ -247,6 +247,6 @@ describe('Legalesign source options', () => {
 		expect(() => legalesignWebhook.parseOptions({ tokenParameter: 'a b' })).toThrow(/tokenParameter/);
 		expect(() => legalesignWebhook.parseOptions({ maxAgeSeconds: -1 })).toThrow(/maxAgeSeconds/);
 		expect(() => legalesignWebhook.parseOptions('x')).toThrow(/must be an object/);
-		expect(legalesignWebhook.parseOptions(undefined)).toEqual({ tokenParameter: 'token', maxAgeSeconds: 259200 });
+		expect(legalesignWebhook.parseOptions(undefined)).toEqual({ tokenParameter: 'token', maxAgeSeconds: 216000 });
 	});
 });

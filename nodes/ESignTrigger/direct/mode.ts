@@ -23,6 +23,19 @@ import { eventToItem, matchesFilter } from '../output';
 import { providerEventsFor } from '../providers';
 import { readFilter, type DirectState } from '../state';
 
+/**
+ * Direct mode has no dedup store: every accepted copy of a callback runs the workflow. So the
+ * window in which a captured callback is accepted is kept short, minutes rather than the
+ * relay's days (which its dedup window covers); a provider retry that comes later is refused
+ * (as a callback sent while n8n is down is lost in direct mode anyway).
+ */
+export const DIRECT_SIGNNOW_MAX_AGE_SECONDS = 10 * 60;
+
+/** The source options direct mode verifies a provider's callbacks with. */
+export function directHandlerOptions(provider: string): Record<string, unknown> {
+	return provider === 'signnow' ? { maxAgeSeconds: DIRECT_SIGNNOW_MAX_AGE_SECONDS } : {};
+}
+
 function directState(context: IHookFunctions | IWebhookFunctions): DirectState & IDataObject {
 	return context.getWorkflowStaticData('node') as DirectState & IDataObject;
 }
@@ -148,7 +161,7 @@ export async function receiveDirect(this: IWebhookFunctions): Promise<IWebhookRe
 	let events;
 	try {
 		const request = await readInbound(this);
-		const options = handler.parseOptions({});
+		const options = handler.parseOptions(directHandlerOptions(provider.adapter.provider));
 		const now = Date.now();
 		handler.verify(request, [state.providerSecret], options, now);
 		events = handler.normalize(request, options, now);

@@ -15,8 +15,8 @@ import {
 	safeEqual,
 	secondsOption,
 	stableEventId,
-	stripTokens,
 	toIsoTime,
+	defineWebhookHandler,
 	WebhookRejection,
 	type InboundWebhook,
 	type WebhookHandler,
@@ -125,12 +125,17 @@ function parseCallback(request: InboundWebhook): {
 	return { event: documensoEventName(body.event), document: body.payload, body };
 }
 
-export const documensoWebhook: WebhookHandler<DocumensoOptions> = {
+export const documensoWebhook: WebhookHandler<DocumensoOptions> = defineWebhookHandler({
 	provider: 'documenso',
 
 	parseOptions(raw) {
 		const options = isRecord(raw) ? raw : {};
 		return { toleranceSeconds: secondsOption(options, 'toleranceSeconds', DEFAULT_TOLERANCE_SECONDS) };
+	},
+
+	replayWindowSeconds(options) {
+		// `createdAt` may be that far in the past or the future.
+		return options.toleranceSeconds > 0 ? 2 * options.toleranceSeconds : Infinity;
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -191,8 +196,8 @@ export const documensoWebhook: WebhookHandler<DocumensoOptions> = {
 						body.createdAt,
 					nowMs,
 				),
-				payload: stripTokens(body),
+				payload: body,
 			},
 		];
 	},
-};
+});

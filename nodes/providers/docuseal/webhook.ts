@@ -5,20 +5,26 @@
  *  - HMAC (default): `X-Docuseal-Signature: <unix seconds>.<hex HMAC-SHA256(secret, "<ts>.<raw body>")>`
  *    keyed with the webhook's HMAC signing secret (`whsec_…`, used as-is), 5-minute window;
  *  - a custom secret header: a header name and value of your choosing, sent verbatim.
- * `timestamp` in the body is the event's creation time and stays the same on every retry.
+ * `timestamp` in the body is the event's creation time and stays the same on every retry; in
+ * header mode (where nothing signs a time) its age is what bounds a replay.
  */
 import { createHmac } from 'node:crypto';
 
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
+	checkAge,
+	DEFAULT_MAX_AGE_SECONDS,
 	firstText,
 	header,
 	isRecord,
+	maxAgeWindow,
 	parseJsonBody,
 	safeEqual,
 	secondsOption,
 	stableEventId,
+	timeMs,
 	toIsoTime,
+	defineWebhookHandler,
 	WebhookRejection,
 	type InboundWebhook,
 	type WebhookHandler,
@@ -43,23 +49,8 @@ export const DOCUSEAL_EVENT_TYPES: Record<string, CanonicalEventType> = {
 
 export type DocusealOptions =
 	| { mode: 'hmac'; toleranceSeconds: number }
-	| { mode: 'header'; headerName: string };
+	| { mode: 'header'; headerName: string; maxAgeSeconds: number };
 
-
-/**
- * A submitter's `slug` (and the `embed_src` built from it) opens that person's signing form:
- * whoever holds it can sign, so it never leaves the relay.
- */
-export function stripSigningLinks(value: unknown): unknown {
-	if (Array.isArray(value)) return value.map(stripSigningLinks);
-	if (!isRecord(value)) return value;
-	const result: Record<string, unknown> = {};
-	for (const [key, inner] of Object.entries(value)) {
-		if (/^(slug|embed_src|token|access_token|refresh_token)$/i.test(key)) continue;
-		result[key] = stripSigningLinks(inner);
-	}
-	return result;
-}
 
 function verifyHmac(request: InboundWebhook, secrets: readonly string[], toleranceSeconds: number, nowMs: number) {
 	const offered = header(request, SIGNATURE_HEADER);
@@ -94,7 +85,13 @@ function verifyHmac(request: InboundWebhook, secrets: readonly string[], toleran
 	);
 }
 
-function verifySecretHeader(request: InboundWebhook, secrets: readonly string[], headerName: string) {
+function verifySecretHeader(
+	request: InboundWebhook,
+	secrets: readonly string[],
+	headerName: string,
+	maxAgeSeconds: number,
+	nowMs: number,
+) {
 	const offered = header(request, headerName);
 	if (!offered) {
 		throw new WebhookRejection('missing_signature', `The ${headerName} header is missing.`);
@@ -107,9 +104,16 @@ function verifySecretHeader(request: InboundWebhook, secrets: readonly string[],
 	if (!matched) {
 		throw new WebhookRejection('bad_signature', `${headerName} does not match any configured secret.`);
 	}
+	if (maxAgeSeconds > 0) {
+		// The header is the same on every request: the body's event time is the only bound.
+		const body = parseJsonBody(request);
+		const sentMs = isRecord(body) ? timeMs(body.timestamp) : undefined;
+		if (sentMs === undefined) throw new WebhookRejection('malformed_body', 'The DocuSeal webhook has no valid "timestamp".');
+		checkAge('The DocuSeal event timestamp', sentMs, maxAgeSeconds, nowMs);
+	}
 }
 
-export const docusealWebhook: WebhookHandler<DocusealOptions> = {
+export const docusealWebhook: WebhookHandler<DocusealOptions> = defineWebhookHandler({
 	provider: 'docuseal',
 
 	parseOptions(raw) {
@@ -122,7 +126,11 @@ export const docusealWebhook: WebhookHandler<DocusealOptions> = {
 					'options.headerName must be the header name set as the DocuSeal webhook secret key, e.g. "X-Webhook-Secret".',
 				);
 			}
-			return { mode: 'header', headerName: name.toLowerCase() };
+			return {
+				mode: 'header',
+				headerName: name.toLowerCase(),
+				maxAgeSeconds: secondsOption(options, 'maxAgeSeconds', DEFAULT_MAX_AGE_SECONDS),
+			};
 		}
 		if (mode !== 'hmac') throw new Error('options.mode must be "hmac" (default) or "header".');
 		return {
@@ -131,9 +139,14 @@ export const docusealWebhook: WebhookHandler<DocusealOptions> = {
 		};
 	},
 
+	replayWindowSeconds(options) {
+		return options.mode === 'header' ? maxAgeWindow(options.maxAgeSeconds) : 2 * options.toleranceSeconds;
+	},
+
 	verify(request, secrets, options, nowMs) {
-		if (options.mode === 'header') verifySecretHeader(request, secrets, options.headerName);
-		else verifyHmac(request, secrets, options.toleranceSeconds, nowMs);
+		if (options.mode === 'header') {
+			verifySecretHeader(request, secrets, options.headerName, options.maxAgeSeconds, nowMs);
+		} else verifyHmac(request, secrets, options.toleranceSeconds, nowMs);
 	},
 
 	normalize(request, _options, nowMs): CanonicalEvent[] {
@@ -166,8 +179,9 @@ export const docusealWebhook: WebhookHandler<DocusealOptions> = {
 				documentName: firstText(template?.name) ?? firstText(data.name),
 				signerEmail: isForm ? firstText(data.email) : undefined,
 				occurredAt: toIsoTime(body.timestamp, nowMs),
-				payload: stripSigningLinks(body),
+				// Submitters' slugs and embed links are stripped by the handler registry.
+				payload: body,
 			},
 		];
 	},
-};
+});

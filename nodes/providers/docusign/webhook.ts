@@ -11,14 +11,17 @@ import { createHmac } from 'node:crypto';
 
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
+	DEFAULT_MAX_AGE_SECONDS,
+	FUTURE_SKEW_SECONDS,
 	firstText,
 	isRecord,
+	maxAgeWindow,
 	parseJsonBody,
 	safeEqual,
 	secondsOption,
 	stableEventId,
-	stripTokens,
 	toIsoTime,
+	defineWebhookHandler,
 	WebhookRejection,
 	type InboundWebhook,
 	type WebhookHandler,
@@ -27,9 +30,12 @@ import {
 export const SIGNATURE_HEADER_PREFIX = 'x-docusign-signature-';
 /** DocuSign allows at most 100 Connect HMAC keys, hence at most 100 signature headers. */
 const MAX_SIGNATURE_HEADERS = 100;
-/** Connect retries failed deliveries for days with the original generatedDateTime. */
-export const DEFAULT_MAX_AGE_SECONDS = 7 * 24 * 60 * 60;
-const FUTURE_SKEW_SECONDS = 5 * 60;
+/**
+ * Connect retries failed deliveries for days with the original generatedDateTime; by default
+ * they are followed for 60 h, inside the relay's dedup window (a longer window needs a longer
+ * RELAY_DEDUP_WINDOW; the relay refuses to start otherwise).
+ */
+export { DEFAULT_MAX_AGE_SECONDS };
 
 /** Connect's JSON SIM event names and the canonical type each one means. */
 export const DOCUSIGN_EVENT_TYPES: Record<string, CanonicalEventType> = {
@@ -108,12 +114,16 @@ function findRecipient(data: Record<string, unknown>): Record<string, unknown> |
 	return undefined;
 }
 
-export const docusignWebhook: WebhookHandler<DocusignOptions> = {
+export const docusignWebhook: WebhookHandler<DocusignOptions> = defineWebhookHandler({
 	provider: 'docusign',
 
 	parseOptions(raw) {
 		const options = isRecord(raw) ? raw : {};
 		return { maxAgeSeconds: secondsOption(options, 'maxAgeSeconds', DEFAULT_MAX_AGE_SECONDS) };
+	},
+
+	replayWindowSeconds(options) {
+		return maxAgeWindow(options.maxAgeSeconds);
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -174,8 +184,8 @@ export const docusignWebhook: WebhookHandler<DocusignOptions> = {
 				documentName: firstText(summary?.emailSubject),
 				signerEmail: recipient ? firstText(recipient.email) : undefined,
 				occurredAt: toIsoTime(body.generatedDateTime, nowMs),
-				payload: stripTokens(body),
+				payload: body,
 			},
 		];
 	},
-};
+});

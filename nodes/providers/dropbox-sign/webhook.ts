@@ -12,25 +12,30 @@ import { createHmac } from 'node:crypto';
 
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
+	DEFAULT_MAX_AGE_SECONDS,
+	FUTURE_SKEW_SECONDS,
 	firstText,
 	header,
 	isRecord,
+	maxAgeWindow,
 	parseJsonText,
 	safeEqual,
 	secondsOption,
 	stableEventId,
-	stripTokens,
 	toIsoTime,
+	defineWebhookHandler,
 	WebhookRejection,
 	type InboundWebhook,
 	type WebhookHandler,
 } from '../webhook';
 
 export const ACKNOWLEDGEMENT_BODY = 'Hello API Event Received';
-/** Retries keep the original event_time and run for days, so the window spans them. */
-export const DEFAULT_MAX_AGE_SECONDS = 4 * 24 * 60 * 60;
-/** How far ahead of our clock an event_time may be (clock skew). */
-const FUTURE_SKEW_SECONDS = 5 * 60;
+/**
+ * Retries keep the original event_time and run for about three days; by default they are
+ * followed for 60 h, inside the relay's dedup window (a longer window needs a longer
+ * RELAY_DEDUP_WINDOW; the relay refuses to start otherwise).
+ */
+export { DEFAULT_MAX_AGE_SECONDS };
 
 /** Dropbox Sign's event types and the canonical type each one means. */
 export const DROPBOX_SIGN_EVENT_TYPES: Record<string, CanonicalEventType> = {
@@ -144,7 +149,7 @@ function parseCallback(request: InboundWebhook): ParsedCallback {
 }
 
 
-export const dropboxSignWebhook: WebhookHandler<DropboxSignOptions> = {
+export const dropboxSignWebhook: WebhookHandler<DropboxSignOptions> = defineWebhookHandler({
 	provider: 'dropbox-sign',
 
 	acknowledgement: { contentType: 'text/plain', body: ACKNOWLEDGEMENT_BODY },
@@ -152,6 +157,10 @@ export const dropboxSignWebhook: WebhookHandler<DropboxSignOptions> = {
 	parseOptions(raw) {
 		const options = isRecord(raw) ? raw : {};
 		return { maxAgeSeconds: secondsOption(options, 'maxAgeSeconds', DEFAULT_MAX_AGE_SECONDS) };
+	},
+
+	replayWindowSeconds(options) {
+		return maxAgeWindow(options.maxAgeSeconds);
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -210,8 +219,8 @@ export const dropboxSignWebhook: WebhookHandler<DropboxSignOptions> = {
 				documentName: firstText(signatureRequest?.title),
 				signerEmail: signer ? firstText(signer.signer_email_address) : undefined,
 				occurredAt: toIsoTime(eventTime, nowMs),
-				payload: stripTokens(body),
+				payload: body,
 			},
 		];
 	},
-};
+});

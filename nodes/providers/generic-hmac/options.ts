@@ -28,6 +28,12 @@ export interface GenericHmacOptions {
 	/** `base64` for secrets that are base64 keys (Standard Webhooks' `whsec_…`). */
 	secretEncoding: 'utf8' | 'base64';
 	timestamp?: { header: string; toleranceSeconds: number; unit: 'seconds' | 'milliseconds' };
+	/**
+	 * Without a signed timestamp header: the signed body's event time (a path in each event)
+	 * and how old it may be. Without either, nothing bounds a replay and the relay refuses the
+	 * source at start-up.
+	 */
+	bodyTime?: { path: string; maxAgeSeconds: number };
 	signedPayload: SignedPart[];
 	idHeader?: string;
 	idPath?: string;
@@ -42,6 +48,8 @@ export interface GenericHmacOptions {
 const HEADER_NAME = /^[A-Za-z0-9-]+$/;
 const QUERY_NAME = /^[A-Za-z0-9_.-]+$/;
 const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
+/** As the other providers' default max age (nodes/providers/webhook.ts). */
+const DEFAULT_MAX_AGE_SECONDS = 60 * 60 * 60;
 
 function fail(message: string): never {
 	throw new Error(`Generic HMAC source: ${message}`);
@@ -172,6 +180,12 @@ export function parseGenericHmacOptions(input: unknown): GenericHmacOptions {
 
 	const separator = optionalString(raw, 'signatureSeparator');
 
+	const maxAgePath = jsonPath(raw, 'maxAgePath');
+	const maxAge = raw.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
+	if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge < 0) {
+		fail('options.maxAgeSeconds must be a number of seconds (0 turns the check off).');
+	}
+
 	return {
 		providerName,
 		signature: signatureHeader ? { in: 'header', name: signatureHeader } : { in: 'query', name: signatureQuery as string },
@@ -181,6 +195,7 @@ export function parseGenericHmacOptions(input: unknown): GenericHmacOptions {
 		...(separator !== undefined ? { separator } : {}),
 		secretEncoding: oneOf(raw, 'secretEncoding', ['utf8', 'base64'] as const, 'utf8'),
 		...(timestampHeader ? { timestamp: { header: timestampHeader, toleranceSeconds: tolerance, unit } } : {}),
+		...(!timestampHeader && maxAgePath && maxAge > 0 ? { bodyTime: { path: maxAgePath, maxAgeSeconds: maxAge } } : {}),
 		signedPayload,
 		...(idHeader ? { idHeader } : {}),
 		idPath: jsonPath(raw, 'idPath'),

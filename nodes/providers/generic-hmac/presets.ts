@@ -8,7 +8,7 @@
  * Yousign (developers.yousign.com, "Webhook Signature"): `X-Yousign-Signature-256` =
  * `sha256=` + hex HMAC-SHA256 of the raw body with the subscription's secret key. The body
  * carries `event_id` (stable across retries) and `event_time`; `X-Yousign-Issued-At` is
- * not signed, so it cannot bound replays and is not used.
+ * not signed, so it cannot bound replays and is not used: the signed `event_time` does.
  */
 const yousign = {
 	providerName: 'yousign',
@@ -22,6 +22,7 @@ const yousign = {
 	documentNamePath: 'data.signature_request.name',
 	signerEmailPath: 'data.signer.info.email',
 	occurredAtPath: 'event_time',
+	maxAgePath: 'event_time',
 	events: {
 		'signature_request.activated': 'invite.sent',
 		'signature_request.done': 'document.completed',
@@ -40,7 +41,9 @@ const yousign = {
  * PandaDoc (developers.pandadoc.com, "How to Verify Webhook Authenticity"): the webhook URL
  * carries `?signature=` = hex HMAC-SHA256 of the raw body with the shared key. The body is a
  * JSON array of notifications (one event each); the event name plus the document status
- * says what happened, so both are read and the most specific mapping wins.
+ * says what happened, so both are read and the most specific mapping wins. Nothing signed
+ * says when a notification was sent; the document's `date_modified` (which every state
+ * change moves) is what bounds a replay.
  */
 const pandadoc = {
 	providerName: 'pandadoc',
@@ -52,6 +55,7 @@ const pandadoc = {
 	documentNamePath: 'data.name',
 	signerEmailPath: 'data.action_by.email',
 	occurredAtPath: 'data.date_modified',
+	maxAgePath: 'data.date_modified',
 	events: {
 		'document_state_changed/document.sent': 'invite.sent',
 		'document_state_changed/document.viewed': 'document.viewed',

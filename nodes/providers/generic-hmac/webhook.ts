@@ -9,11 +9,15 @@ import { createHmac } from 'node:crypto';
 import { isCanonicalEventType, type CanonicalEvent, type CanonicalEventType } from '../events';
 import {
 	canonicalJson,
+	checkAge,
 	header,
+	maxAgeWindow,
 	parseJsonBody,
 	safeEqual,
 	stableEventId,
+	timeMs,
 	toIsoTime,
+	defineWebhookHandler,
 	WebhookRejection,
 	type InboundWebhook,
 	type WebhookHandler,
@@ -85,6 +89,20 @@ function checkTimestamp(request: InboundWebhook, options: GenericHmacOptions, no
 	}
 }
 
+/** Without a signed timestamp header: every event's signed body time must be recent. */
+function checkBodyTime(request: InboundWebhook, options: GenericHmacOptions, nowMs: number): void {
+	const rule = options.bodyTime;
+	if (!rule) return;
+	const body = parseJsonBody(request);
+	for (const item of Array.isArray(body) ? body : [body]) {
+		const sentMs = timeMs(textAt(item, rule.path));
+		if (sentMs === undefined) {
+			throw new WebhookRejection('malformed_body', `The payload has no time at "${rule.path}" (options.maxAgePath).`);
+		}
+		checkAge(`"${rule.path}"`, sentMs, rule.maxAgeSeconds, nowMs);
+	}
+}
+
 function mapEvent(providerEvent: string, options: GenericHmacOptions): CanonicalEventType {
 	// The most specific mapping wins: "event/status" before "event".
 	const segments = providerEvent.split('/');
@@ -134,10 +152,15 @@ function normalizeItem(
 	};
 }
 
-export const genericHmacWebhook: WebhookHandler<GenericHmacOptions> = {
+export const genericHmacWebhook: WebhookHandler<GenericHmacOptions> = defineWebhookHandler({
 	provider: 'generic-hmac',
 
 	parseOptions: parseGenericHmacOptions,
+
+	replayWindowSeconds(options) {
+		if (options.timestamp) return 2 * options.timestamp.toleranceSeconds;
+		return options.bodyTime ? maxAgeWindow(options.bodyTime.maxAgeSeconds) : Infinity;
+	},
 
 	verify(request, secrets, options, nowMs) {
 		const offered = offeredSignature(request, options);
@@ -152,7 +175,10 @@ export const genericHmacWebhook: WebhookHandler<GenericHmacOptions> = {
 		const message = signedBytes(request, options);
 		for (const secret of secrets) {
 			const expected = createHmac(options.algorithm, secretKey(secret, options)).update(message).digest();
-			if (candidates.some((candidate) => safeEqual(candidate, expected))) return;
+			if (candidates.some((candidate) => safeEqual(candidate, expected))) {
+				checkBodyTime(request, options, nowMs);
+				return;
+			}
 		}
 		throw new WebhookRejection(
 			'bad_signature',
@@ -167,4 +193,4 @@ export const genericHmacWebhook: WebhookHandler<GenericHmacOptions> = {
 		if (items.length === 0) throw new WebhookRejection('malformed_body', 'The body is an empty list.');
 		return items.map((item, index) => normalizeItem(item, index, items.length, request, options, nowMs));
 	},
-};
+});

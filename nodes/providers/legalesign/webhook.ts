@@ -16,11 +16,15 @@ import { createVerify, X509Certificate, type KeyObject } from 'node:crypto';
 
 import type { CanonicalEvent } from '../events';
 import {
+	checkJsonDepth,
+	DEFAULT_MAX_AGE_SECONDS,
 	header,
 	isRecord,
+	maxAgeWindow,
 	safeEqual,
 	stableEventId,
 	toIsoTime,
+	defineWebhookHandler,
 	WebhookRejection,
 	type InboundWebhook,
 	type WebhookHandler,
@@ -35,7 +39,11 @@ export interface LegalesignOptions {
 }
 
 export const SIGNED_HEADER = 'x-signed';
-const DEFAULT_MAX_AGE_SECONDS = 3 * 24 * 60 * 60;
+/**
+ * Legalesign writes its times without a zone (read as UTC); allow them to run ahead of our
+ * clock by two hours, in case they are UK local time.
+ */
+const FUTURE_SKEW_SECONDS = 2 * 60 * 60;
 const MIN_TOKEN_LENGTH = 24;
 
 export interface StatusChange {
@@ -97,6 +105,7 @@ export function legalesignTime(value: string): number {
 const NOT_JSON = Symbol('not JSON');
 
 function parseJsonField(text: string): unknown {
+	checkJsonDepth(text);
 	try {
 		return JSON.parse(text);
 	} catch {
@@ -149,10 +158,10 @@ function verifyBatch(form: URLSearchParams, secrets: readonly string[], options:
 	const changes = parseChanges(data);
 	if (options.maxAgeSeconds > 0 && changes.length > 0) {
 		const newest = Math.max(...changes.map((change) => legalesignTime(change.timestamp)));
-		if (nowMs - newest > options.maxAgeSeconds * 1000) {
+		if (nowMs - newest > options.maxAgeSeconds * 1000 || newest - nowMs > FUTURE_SKEW_SECONDS * 1000) {
 			throw new WebhookRejection(
 				'stale_timestamp',
-				`The newest change in this batch is more than ${options.maxAgeSeconds} seconds old: a replay.`,
+				`The newest change in this batch is more than ${options.maxAgeSeconds} seconds old (or in the future): a replay.`,
 			);
 		}
 	}
@@ -240,7 +249,7 @@ function normalizeRealtime(form: URLSearchParams, nowMs: number): CanonicalEvent
 	};
 }
 
-export const legalesignWebhook: WebhookHandler<LegalesignOptions> = {
+export const legalesignWebhook: WebhookHandler<LegalesignOptions> = defineWebhookHandler({
 	provider: 'legalesign',
 
 	parseOptions(raw) {
@@ -257,6 +266,14 @@ export const legalesignWebhook: WebhookHandler<LegalesignOptions> = {
 		return { tokenParameter, maxAgeSeconds };
 	},
 
+	/**
+	 * The batch's window. The realtime "signed" callback carries no time at all: only the dedup
+	 * window bounds its replay (docs/relay.md, Security model).
+	 */
+	replayWindowSeconds(options) {
+		return maxAgeWindow(options.maxAgeSeconds, FUTURE_SKEW_SECONDS);
+	},
+
 	verify(request, secrets, options, nowMs) {
 		const form = readForm(request);
 		if (isBatch(form)) verifyBatch(form, secrets, options, nowMs);
@@ -270,4 +287,4 @@ export const legalesignWebhook: WebhookHandler<LegalesignOptions> = {
 		if (data === null) throw new WebhookRejection('malformed_body', 'The batched callback has no "data" field.');
 		return parseChanges(data).map((change) => normalizeChange(change, nowMs));
 	},
-};
+});

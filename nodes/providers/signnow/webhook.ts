@@ -3,20 +3,29 @@
  * Body: `{ meta: { timestamp, event, environment, initiator_id, callback_url, access_token },
  * content: { document_id, document_name, user_id, … } }`, signed with
  * `X-SignNow-Signature` = HMAC-SHA256(raw body, secret_key).
+ * The signature covers no time of its own, but the signed body does (`meta.timestamp`, unix
+ * seconds, the same on every retry): its age bounds how long a captured callback can be
+ * replayed (`options.maxAgeSeconds`).
  */
 import { createHmac } from 'node:crypto';
 
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
 	canonicalJson,
+	checkAge,
+	DEFAULT_MAX_AGE_SECONDS,
 	firstText,
 	header,
 	isRecord,
 	parseJsonBody,
+	maxAgeWindow,
 	safeEqual,
+	secondsOption,
 	stableEventId,
 	stripTokens,
+	timeMs,
 	toIsoTime,
+	defineWebhookHandler,
 	WebhookRejection,
 	type InboundWebhook,
 	type WebhookHandler,
@@ -67,14 +76,36 @@ function decodeSignature(value: string): Buffer | undefined {
 }
 
 
-export const signNowWebhook: WebhookHandler<Record<string, never>> = {
+export interface SignNowOptions {
+	/**
+	 * How old `meta.timestamp` may be; 0 turns the check off. Absent (options built by hand
+	 * rather than by parseOptions) means the default, never no check.
+	 */
+	maxAgeSeconds?: number;
+}
+
+function checkTimestamp(request: InboundWebhook, maxAgeSeconds: number, nowMs: number): void {
+	const body = parseJsonBody(request);
+	const sentMs = isRecord(body) && isRecord(body.meta) ? timeMs(body.meta.timestamp) : undefined;
+	if (sentMs === undefined) {
+		throw new WebhookRejection('malformed_body', 'The SignNow callback has no valid meta.timestamp.');
+	}
+	checkAge('meta.timestamp', sentMs, maxAgeSeconds, nowMs);
+}
+
+export const signNowWebhook: WebhookHandler<SignNowOptions> = defineWebhookHandler({
 	provider: 'signnow',
 
-	parseOptions() {
-		return {};
+	parseOptions(raw) {
+		const options = isRecord(raw) ? raw : {};
+		return { maxAgeSeconds: secondsOption(options, 'maxAgeSeconds', DEFAULT_MAX_AGE_SECONDS) };
 	},
 
-	verify(request, secrets) {
+	replayWindowSeconds(options) {
+		return maxAgeWindow(options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS);
+	},
+
+	verify(request, secrets, options, nowMs) {
 		const offered = header(request, SIGNATURE_HEADER);
 		if (!offered) {
 			throw new WebhookRejection('missing_signature', 'The X-SignNow-Signature header is missing.');
@@ -83,7 +114,12 @@ export const signNowWebhook: WebhookHandler<Record<string, never>> = {
 		if (digest) {
 			for (const secret of secrets) {
 				const expected = createHmac('sha256', secret).update(request.rawBody).digest();
-				if (safeEqual(digest, expected)) return;
+				if (safeEqual(digest, expected)) {
+					// Only a signed body's time means anything; checked after the signature.
+					const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS;
+					if (maxAgeSeconds > 0) checkTimestamp(request, maxAgeSeconds, nowMs);
+					return;
+				}
 			}
 		}
 		throw new WebhookRejection(
@@ -103,8 +139,8 @@ export const signNowWebhook: WebhookHandler<Record<string, never>> = {
 		const meta = body.meta;
 		const content = isRecord(body.content) ? body.content : {};
 		const providerEvent = meta.event as string;
-		const payload = stripTokens(body);
-		// SignNow sends no event id; a retry repeats the same event, timestamp and content.
+		// SignNow sends no event id; a retry repeats the same event, timestamp and content
+		// (tokens left out, as they were before the registry stripped payloads).
 		const id = stableEventId(
 			'signnow',
 			providerEvent,
@@ -121,8 +157,9 @@ export const signNowWebhook: WebhookHandler<Record<string, never>> = {
 				documentName: firstText(content.document_name),
 				signerEmail: firstText(content.signer_email) ?? firstText(content.email),
 				occurredAt: toIsoTime(meta.timestamp, nowMs),
-				payload,
+				// Tokens are stripped by the handler registry, for every provider alike.
+				payload: body,
 			},
 		];
 	},
-};
+});

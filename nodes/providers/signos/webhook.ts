@@ -4,19 +4,24 @@
  * header; we read it as lowercase hex over the raw body (the common reading of that wording,
  * and the simulator's), and also accept a `sha256=` prefix or base64 of the same digest.
  * No timestamp header is named, so replays are bounded by the signed body's `createdAt`
- * (a window wide enough for SignOS's retries with backoff) and by event-id deduplication.
+ * (a window wide enough for SignOS's retries with backoff, inside the relay's dedup window);
+ * a signed body without one cannot be bounded and is refused.
  */
 import { createHmac } from 'node:crypto';
 
 import type { CanonicalEvent, CanonicalEventType } from '../events';
 import {
 	canonicalJson,
+	checkAge,
+	DEFAULT_MAX_AGE_SECONDS,
 	header,
 	isRecord,
+	maxAgeWindow,
 	parseJsonBody,
 	safeEqual,
 	stableEventId,
 	toIsoTime,
+	defineWebhookHandler,
 	WebhookRejection,
 	type InboundWebhook,
 	type WebhookHandler,
@@ -29,7 +34,6 @@ export interface SignOsWebhookOptions {
 	maxAgeSeconds: number;
 }
 
-const DEFAULT_MAX_AGE_SECONDS = 3 * 24 * 60 * 60;
 
 /** SignOS's published events (seed 002) plus the lifecycle ones it names, mapped. */
 export const SIGNOS_EVENT_TYPES: Record<string, CanonicalEventType> = {
@@ -90,7 +94,7 @@ function createdAtMs(body: Record<string, unknown>): number | undefined {
 	return Number.isNaN(parsed) ? undefined : parsed;
 }
 
-export const signOsWebhook: WebhookHandler<SignOsWebhookOptions> = {
+export const signOsWebhook: WebhookHandler<SignOsWebhookOptions> = defineWebhookHandler({
 	provider: 'signos',
 
 	parseOptions(raw) {
@@ -100,6 +104,10 @@ export const signOsWebhook: WebhookHandler<SignOsWebhookOptions> = {
 			throw new Error('SignOS source: options.maxAgeSeconds must be a number of seconds (0 turns the check off).');
 		}
 		return { maxAgeSeconds };
+	},
+
+	replayWindowSeconds(options) {
+		return maxAgeWindow(options.maxAgeSeconds);
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -114,12 +122,10 @@ export const signOsWebhook: WebhookHandler<SignOsWebhookOptions> = {
 		}
 		if (options.maxAgeSeconds > 0) {
 			const created = createdAtMs(envelope(request).body);
-			if (created !== undefined && nowMs - created > options.maxAgeSeconds * 1000) {
-				throw new WebhookRejection(
-					'stale_timestamp',
-					`The event was created more than ${options.maxAgeSeconds} seconds ago: a replay.`,
-				);
+			if (created === undefined) {
+				throw new WebhookRejection('malformed_body', 'The SignOS webhook has no valid "createdAt": its age cannot be checked.');
 			}
+			checkAge('The SignOS event createdAt', created, options.maxAgeSeconds, nowMs);
 		}
 	},
 
@@ -145,4 +151,4 @@ export const signOsWebhook: WebhookHandler<SignOsWebhookOptions> = {
 			},
 		];
 	},
-};
+});

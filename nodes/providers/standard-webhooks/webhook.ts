@@ -12,6 +12,7 @@ import {
 	secondsOption,
 	stableEventId,
 	toIsoTime,
+	defineWebhookHandler,
 	WebhookRejection,
 	type InboundWebhook,
 	type WebhookHandler,
@@ -48,7 +49,7 @@ export function mapEventType(providerEvent: string): CanonicalEventType {
 	return EVENT_TYPES[providerEvent] ?? (isCanonicalEventType(providerEvent) ? providerEvent : 'other');
 }
 
-export const standardWebhooks: WebhookHandler<StandardWebhooksOptions> = {
+export const standardWebhooks: WebhookHandler<StandardWebhooksOptions> = defineWebhookHandler({
 	provider: 'standard-webhooks',
 
 	parseOptions(raw) {
@@ -67,6 +68,11 @@ export const standardWebhooks: WebhookHandler<StandardWebhooksOptions> = {
 			headers,
 			toleranceSeconds: secondsOption(options, 'toleranceSeconds', DEFAULT_TOLERANCE_SECONDS, false),
 		};
+	},
+
+	replayWindowSeconds(options) {
+		// The timestamp may be that far in the past or the future.
+		return 2 * options.toleranceSeconds;
 	},
 
 	verify(request, secrets, options, nowMs) {
@@ -110,4 +116,4 @@ export const standardWebhooks: WebhookHandler<StandardWebhooksOptions> = {
 			},
 		];
 	},
-};
+});

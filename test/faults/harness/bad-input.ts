@@ -5,6 +5,7 @@
  * and show up as enqueued.
  */
 import { randomBytes } from 'node:crypto';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 
 import { signBody } from '../../../nodes/providers/signnow/webhook';
@@ -297,7 +298,92 @@ export function badRequestArbitrary(
 		};
 	});
 
+	// Correctly signed, but nested past the relay's 64-level limit (up to what the body limit lets through).
+	const deepNesting = fc
+		.record({
+			fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+			objects: fc.boolean(),
+			provider: fc.constantFrom('signnow', 'standard'),
+		})
+		.map(({ fraction, objects, provider }): BadRequest => {
+			// From just past the limit to as deep as the body limit lets through.
+			const most = Math.floor((bodyLimit - 300) / (objects ? 6 : 2));
+			const levels = 65 + Math.floor(fraction * (most - 65));
+			const fits = objects ? '{"a":'.repeat(levels) + '1' + '}'.repeat(levels) : '['.repeat(levels) + ']'.repeat(levels);
+			const key = freshKey();
+			if (provider === 'signnow') {
+				const body = Buffer.from(`{"meta":{"event":"document.complete","timestamp":${nowSeconds()}},"content":{"document_id":"${key}","x":${fits}}}`);
+				return {
+					category: 'deep nesting (correctly signed)',
+					expected: [400],
+					method: 'POST',
+					path: sn,
+					headerLines: [JSON_TYPE, `x-signnow-signature: ${signBody(snSecret, body)}`],
+					body,
+				};
+			}
+			const body = Buffer.from(`{"type":"document.signed","data":{"document_id":"${key}","x":${fits}}}`);
+			const id = `msg_${key}`;
+			const ts = nowSeconds();
+			return {
+				category: 'deep nesting (correctly signed)',
+				expected: [400],
+				method: 'POST',
+				path: sw,
+				headerLines: [JSON_TYPE, `webhook-id: ${id}`, `webhook-timestamp: ${ts}`, `webhook-signature: ${sign(swSecret, id, ts, body)}`],
+				body,
+			};
+		});
+
+	// A Content-Encoding the bytes do not have (plain bytes, or another encoding's bytes).
+	const lyingEncoding = fc
+		.record({
+			said: fc.constantFrom('gzip', 'br', 'deflate', 'x-gzip'),
+			actual: fc.constantFrom('identity', 'gzip', 'br', 'deflate', 'garbage'),
+			provider: fc.constantFrom('signnow', 'standard'),
+		})
+		.filter(({ said, actual }) => said.replace('x-', '') !== actual)
+		.map(({ said, actual, provider }): BadRequest => {
+			const event = makeEvent(provider === 'signnow' ? signnow : standard, freshKey());
+			const encode = { identity: (b: Buffer) => b, gzip: gzipSync, br: brotliCompressSync, deflate: deflateSync, garbage: () => randomBytes(64) }[actual];
+			return {
+				category: 'lying content encoding',
+				// x-gzip is not an encoding the relay decodes (415); brotli may "decode" foreign bytes
+				// into other bytes, which then fail the signature (401); every other lie is a 400.
+				expected: said === 'x-gzip' ? [415] : said === 'br' ? [400, 401] : [400],
+				method: 'POST',
+				path: provider === 'signnow' ? sn : sw,
+				headerLines: [...Object.entries(event.headers()).map(([k, v]) => `${k}: ${v}`), `content-encoding: ${said}`],
+				body: encode(event.body),
+			};
+		});
+
+	// Long unknown source paths: each would have been a new metric series (the review: 3,000 took RSS from 81 to 264 MB).
+	const longUnknownPath = fc
+		.record({
+			length: fc.integer({ min: 100, max: 4_000 }),
+			body: fc.constantFrom('signed', 'oversized', 'lying-gzip'),
+		})
+		.map(({ length, body }): BadRequest => {
+			const name = `${freshKey()}-${randomBytes(Math.ceil(length / 2)).toString('hex')}`.slice(0, length);
+			const event = makeEvent(signnow, freshKey(), body === 'oversized' ? { bytes: bodyLimit + 1024 } : undefined);
+			return {
+				category: 'long unknown source path',
+				expected: [404],
+				method: 'POST',
+				path: `/ingest/${name}`,
+				headerLines: [
+					...Object.entries(event.headers()).map(([k, v]) => `${k}: ${v}`),
+					...(body === 'lying-gzip' ? ['content-encoding: gzip'] : []),
+				],
+				body: event.body,
+			};
+		});
+
 	return fc.oneof(
+		deepNesting,
+		lyingEncoding,
+		longUnknownPath,
 		forgedSignNow,
 		missingSignature,
 		tampered,
