@@ -66,6 +66,13 @@ const configSchema = z.object({
 	/** "host:port,host:port" of Sentinels; with redisSentinelName, replaces redisUrl's host. */
 	redisSentinels: z.string().optional(),
 	redisSentinelName: z.string().default('mymaster'),
+	/** Credentials of the Sentinels themselves (`requirepass` in sentinel.conf), when they have one. */
+	redisSentinelUsername: z.string().min(1).optional(),
+	redisSentinelPassword: z.string().min(1).optional(),
+	/** TLS to the Sentinels too (the data connections use TLS when RELAY_REDIS_URL is rediss://). */
+	redisSentinelTls: boolean.default(false),
+	/** PEM file of the CA that signed Redis's (and the Sentinels') TLS certificates; the system CAs otherwise. */
+	redisTlsCaFile: z.string().min(1).optional(),
 	/** "host:port,host:port" of Cluster nodes; use a prefix with a {hash tag}. */
 	redisClusterNodes: z.string().optional(),
 	redisPrefix: z
@@ -141,6 +148,10 @@ export const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
 	redisUrl: 'RELAY_REDIS_URL',
 	redisSentinels: 'RELAY_REDIS_SENTINELS',
 	redisSentinelName: 'RELAY_REDIS_SENTINEL_NAME',
+	redisSentinelUsername: 'RELAY_REDIS_SENTINEL_USERNAME',
+	redisSentinelPassword: 'RELAY_REDIS_SENTINEL_PASSWORD',
+	redisSentinelTls: 'RELAY_REDIS_SENTINEL_TLS',
+	redisTlsCaFile: 'RELAY_REDIS_TLS_CA_FILE',
 	redisClusterNodes: 'RELAY_REDIS_CLUSTER_NODES',
 	redisPrefix: 'RELAY_REDIS_PREFIX',
 	strictDurability: 'RELAY_STRICT_DURABILITY',
@@ -234,6 +245,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 			throw new ConfigError(
 				`Invalid relay configuration:\n- RELAY_SOURCES (source "${source.id}", options): ${(error as Error).message}`,
 			);
+		}
+	}
+	if (config.redisSentinelTls && !config.redisSentinels) {
+		throw new ConfigError('Invalid relay configuration:\n- RELAY_REDIS_SENTINEL_TLS: only means something with RELAY_REDIS_SENTINELS');
+	}
+	if (config.redisTlsCaFile) {
+		try {
+			readFileSync(config.redisTlsCaFile);
+		} catch (error) {
+			throw new ConfigError(`Invalid relay configuration:\n- RELAY_REDIS_TLS_CA_FILE: cannot read ${config.redisTlsCaFile}: ${(error as Error).message}`);
 		}
 	}
 	if (config.deliveryTimeoutMs < 1) throw new ConfigError('Invalid relay configuration:\n- RELAY_DELIVERY_TIMEOUT: must be at least 1ms');
