@@ -81,6 +81,13 @@ const configSchema = z.object({
 		.regex(/^[^\s]+$/, 'RELAY_REDIS_PREFIX cannot contain spaces')
 		.default('esign-relay:'),
 	strictDurability: boolean.default(false),
+	/**
+	 * Replicas that must have an event before it is acknowledged (Redis WAIT); 0 = the
+	 * master's write alone. See docs/relay.md, "Replicated Redis".
+	 */
+	ackReplicas: nonNegativeInt.max(16).default(0),
+	/** How long an ingest waits for those replicas before answering 503 (the provider retries). */
+	ackReplicaTimeoutMs: duration.default(1_000),
 	sources: z.array(sourceSchema).default([]),
 	bodyLimitBytes: z
 		.union([z.number().int().positive(), z.string()])
@@ -155,6 +162,8 @@ export const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
 	redisClusterNodes: 'RELAY_REDIS_CLUSTER_NODES',
 	redisPrefix: 'RELAY_REDIS_PREFIX',
 	strictDurability: 'RELAY_STRICT_DURABILITY',
+	ackReplicas: 'RELAY_ACK_REPLICAS',
+	ackReplicaTimeoutMs: 'RELAY_ACK_TIMEOUT',
 	sources: 'RELAY_SOURCES',
 	bodyLimitBytes: 'RELAY_BODY_LIMIT',
 	dedupWindowMs: 'RELAY_DEDUP_WINDOW',

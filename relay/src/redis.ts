@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 
+import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -181,6 +182,41 @@ export async function connect(client: RedisClient, config: RelayConfig): Promise
 				'(or RELAY_REDIS_SENTINELS / RELAY_REDIS_CLUSTER_NODES).',
 		);
 	}
+}
+
+/** The write reached fewer replicas than RELAY_ACK_REPLICAS within RELAY_ACK_TIMEOUT: not acknowledged. */
+export class ReplicationLag extends Error {
+	constructor(
+		readonly acknowledged: number,
+		readonly wanted: number,
+		readonly timeoutMs: number,
+	) {
+		super(`the write reached ${acknowledged} of ${wanted} Redis replicas within ${timeoutMs} ms`);
+		this.name = 'ReplicationLag';
+	}
+}
+
+/**
+ * Waits until the writes made so far on the connection that owns `key` have reached
+ * `replicas` replicas (Redis WAIT), or throws ReplicationLag. WAIT counts the writes of the
+ * connection it is sent on, so on a Cluster it goes to the pool connection of the key's
+ * master: the same connection the cluster used for the write.
+ *
+ * Why: a replica promoted during a failover has only what was replicated to it; a write the
+ * old master acknowledged but never sent on is gone when the old master is demoted. With a
+ * replica's acknowledgement before the 2xx, an acknowledged event survives the failover.
+ */
+export async function waitForReplicas(client: RedisClient, key: string, replicas: number, timeoutMs: number): Promise<void> {
+	if (replicas <= 0) return;
+	let node: RedisClient = client;
+	if (client instanceof Cluster) {
+		const [address] = client.slots[calculateSlot(key)] ?? [];
+		const owner = client.nodes('master').find((candidate) => `${candidate.options.host}:${candidate.options.port}` === address);
+		if (!owner) throw new Error(`no connection to the Redis Cluster master of slot ${calculateSlot(key)}`);
+		node = owner;
+	}
+	const acknowledged = Number(await node.call('WAIT', replicas, timeoutMs));
+	if (acknowledged < replicas) throw new ReplicationLag(acknowledged, replicas, timeoutMs);
 }
 
 export interface DurabilityReport {

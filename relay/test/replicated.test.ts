@@ -101,6 +101,19 @@ describe('on a Redis Cluster (3 masters, 3 replicas)', () => {
 		await waitFor(async () => { const r = await readyz(relay); return r.status === 200; }, 60_000, 'the replica to be promoted and /readyz to pass');
 		const after = signNowCallback({ documentId: 'doc_after_failover' });
 		expect((await post(`${relay.url}/ingest/signnow`, after.body, after.headers)).status).toBe(200);
+		// WAIT goes to the master that owns the key, on the connection that wrote it.
+		// The killed master comes back as the replica of the promoted one.
+		await cluster.node(owner).spawn();
+		await cluster.waitHealthy();
+		const waiting = await relayOn({ redisClusterNodes: cluster.seeds, redisPrefix: prefix, ackReplicas: 1 }, []);
+		try {
+			await waitFor(async () => {
+				const callback = signNowCallback({ documentId: `doc_cluster_wait_${Date.now()}` });
+				return (await post(`${waiting.url}/ingest/signnow`, callback.body, callback.headers)).status === 200;
+			}, 30_000, 'an event acknowledged with a replica (the promoted master has none until the old one returns)');
+		} finally {
+			await waiting.stop();
+		}
 		// The outage went into the JSON log, with the connection's role, not onto stderr.
 		expect(lines.some((line) => line.msg.startsWith('Redis') && line.level >= 40 && line.redis)).toBe(true);
 	});
@@ -142,5 +155,35 @@ describe('on Redis Sentinel (1 master, 1 replica, 3 sentinels)', () => {
 		// The event stored before the failover was replicated: its retry is still a duplicate.
 		const again = await post(`${relay.url}/ingest/signnow`, before.body, before.headers);
 		expect(again.json).toMatchObject({ events: [{ duplicate: true }] });
+	});
+
+	it('with RELAY_ACK_REPLICAS, acknowledges only what reached that many replicas', async () => {
+		const prefix = uniquePrefix('sentinel-wait');
+		const base = { redisSentinels: sentinels.seeds, redisSentinelName: 'esign', redisPrefix: prefix, ackReplicaTimeoutMs: '300ms' };
+		// After the previous test's failover the demoted master resyncs as the new master's replica.
+		await waitFor(
+			async () => /connected_slaves:1/.test(await redisCli(await sentinels.currentMaster(), 'INFO', 'replication')),
+			30_000,
+			'the new master to have its replica',
+		);
+		const one = await relayOn({ ...base, ackReplicas: 1 }, []);
+		const two = await relayOn({ ...base, ackReplicas: 2 }, []);
+		try {
+			const replicated = signNowCallback({ documentId: 'doc_one_replica' });
+			expect((await post(`${one.url}/ingest/signnow`, replicated.body, replicated.headers)).status).toBe(200);
+			// There is one replica: asking for two never gets a 2xx, and says why.
+			const unreplicated = signNowCallback({ documentId: 'doc_two_replicas' });
+			const started = performance.now();
+			const refused = await post(`${two.url}/ingest/signnow`, unreplicated.body, unreplicated.headers);
+			expect(refused.status).toBe(503);
+			expect(refused.json).toMatchObject({ error: 'unavailable' });
+			expect(performance.now() - started).toBeLessThan(2_000);
+			// The provider's retry to a relay whose requirement is met is acknowledged (and not lost as a "duplicate").
+			const retried = await post(`${one.url}/ingest/signnow`, unreplicated.body, unreplicated.headers);
+			expect(retried.status).toBe(200);
+		} finally {
+			await one.stop();
+			await two.stop();
+		}
 	});
 });
