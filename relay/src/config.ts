@@ -256,6 +256,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 			);
 		}
 	}
+	if (config.redisClusterNodes && !/\{[^{}]+\}/.test(config.redisPrefix)) {
+		// ioredis refuses a script or pipeline whose keys span slots; without one hash tag the
+		// relay would start, report ready, and answer every event 503.
+		throw new ConfigError(
+			`Invalid relay configuration:\n- RELAY_REDIS_PREFIX: on a Redis Cluster (RELAY_REDIS_CLUSTER_NODES) the prefix needs a {hash tag} so the keys the relay updates together share a slot, e.g. RELAY_REDIS_PREFIX={esign-relay}: (now "${config.redisPrefix}")`,
+		);
+	}
 	if (config.redisSentinelTls && !config.redisSentinels) {
 		throw new ConfigError('Invalid relay configuration:\n- RELAY_REDIS_SENTINEL_TLS: only means something with RELAY_REDIS_SENTINELS');
 	}
