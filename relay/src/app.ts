@@ -14,7 +14,7 @@ import { ingestRouter } from './ingest';
 import { Metrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { Pipeline } from './pipeline';
-import { Keys, checkDurability, connect, createRedis, logDurability, type RedisClient } from './redis';
+import { Keys, checkDurability, connect, createRedis, logDurability, readiness, type RedisClient } from './redis';
 import { Sender } from './sender';
 import { SubscriptionStore } from './subscriptions';
 
@@ -77,10 +77,10 @@ export class Relay {
 	) {
 		this.logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'esign-relay' } });
 		this.keys = new Keys(config.redisPrefix);
-		this.ingestConnection = createRedis(config, 'ingest');
-		this.command = createRedis(config, 'command');
-		this.workerConnection = createRedis(config, 'worker');
-		this.subscriber = createRedis(config, 'subscriber');
+		this.ingestConnection = createRedis(config, 'ingest', this.logger);
+		this.command = createRedis(config, 'command', this.logger);
+		this.workerConnection = createRedis(config, 'worker', this.logger);
+		this.subscriber = createRedis(config, 'subscriber', this.logger);
 		this.sender = new Sender(config.allowedTargets, config.deliveryTimeoutMs, config.slowDownMs);
 		this.subscriptions = new SubscriptionStore(this.command, this.keys, {
 			maxInFlight: config.maxInFlight,
@@ -138,13 +138,10 @@ export class Relay {
 			res.json({ ok: true });
 		});
 		app.get('/readyz', async (_req, res) => {
-			const checks = { redis: false, workers: this.ready && this.deliveries.running() };
-			try {
-				checks.redis = (await this.command.ping()) === 'PONG';
-			} catch {
-				checks.redis = false;
-			}
-			res.status(checks.redis && checks.workers ? 200 : 503).json({ ok: checks.redis && checks.workers, checks });
+			const redis = await readiness(this.command);
+			const checks = { redis: redis.ok, workers: this.ready && this.deliveries.running() };
+			const ok = checks.redis && checks.workers;
+			res.status(ok ? 200 : 503).json({ ok, checks, ...(redis.problem ? { problem: redis.problem } : {}) });
 		});
 		app.get('/metrics', async (_req, res) => {
 			res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());

@@ -66,6 +66,13 @@ const configSchema = z.object({
 	/** "host:port,host:port" of Sentinels; with redisSentinelName, replaces redisUrl's host. */
 	redisSentinels: z.string().optional(),
 	redisSentinelName: z.string().default('mymaster'),
+	/** Credentials of the Sentinels themselves (`requirepass` in sentinel.conf), when they have one. */
+	redisSentinelUsername: z.string().min(1).optional(),
+	redisSentinelPassword: z.string().min(1).optional(),
+	/** TLS to the Sentinels too (the data connections use TLS when RELAY_REDIS_URL is rediss://). */
+	redisSentinelTls: boolean.default(false),
+	/** PEM file of the CA that signed Redis's (and the Sentinels') TLS certificates; the system CAs otherwise. */
+	redisTlsCaFile: z.string().min(1).optional(),
 	/** "host:port,host:port" of Cluster nodes; use a prefix with a {hash tag}. */
 	redisClusterNodes: z.string().optional(),
 	redisPrefix: z
@@ -74,6 +81,13 @@ const configSchema = z.object({
 		.regex(/^[^\s]+$/, 'RELAY_REDIS_PREFIX cannot contain spaces')
 		.default('esign-relay:'),
 	strictDurability: boolean.default(false),
+	/**
+	 * Replicas that must have an event before it is acknowledged (Redis WAIT); 0 = the
+	 * master's write alone. See docs/relay.md, "Replicated Redis".
+	 */
+	ackReplicas: nonNegativeInt.max(16).default(0),
+	/** How long an ingest waits for those replicas before answering 503 (the provider retries). */
+	ackReplicaTimeoutMs: duration.default(1_000),
 	sources: z.array(sourceSchema).default([]),
 	bodyLimitBytes: z
 		.union([z.number().int().positive(), z.string()])
@@ -149,9 +163,15 @@ export const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
 	redisUrl: 'RELAY_REDIS_URL',
 	redisSentinels: 'RELAY_REDIS_SENTINELS',
 	redisSentinelName: 'RELAY_REDIS_SENTINEL_NAME',
+	redisSentinelUsername: 'RELAY_REDIS_SENTINEL_USERNAME',
+	redisSentinelPassword: 'RELAY_REDIS_SENTINEL_PASSWORD',
+	redisSentinelTls: 'RELAY_REDIS_SENTINEL_TLS',
+	redisTlsCaFile: 'RELAY_REDIS_TLS_CA_FILE',
 	redisClusterNodes: 'RELAY_REDIS_CLUSTER_NODES',
 	redisPrefix: 'RELAY_REDIS_PREFIX',
 	strictDurability: 'RELAY_STRICT_DURABILITY',
+	ackReplicas: 'RELAY_ACK_REPLICAS',
+	ackReplicaTimeoutMs: 'RELAY_ACK_TIMEOUT',
 	sources: 'RELAY_SOURCES',
 	bodyLimitBytes: 'RELAY_BODY_LIMIT',
 	dedupWindowMs: 'RELAY_DEDUP_WINDOW',
@@ -278,6 +298,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 			);
 		}
 		checkReplayWindow(source, handler.replayWindowSeconds(options), config.dedupWindowMs);
+	}
+	if (config.redisClusterNodes && !/\{[^{}]+\}/.test(config.redisPrefix)) {
+		// ioredis refuses a script or pipeline whose keys span slots; without one hash tag the
+		// relay would start, report ready, and answer every event 503.
+		throw new ConfigError(
+			`Invalid relay configuration:\n- RELAY_REDIS_PREFIX: on a Redis Cluster (RELAY_REDIS_CLUSTER_NODES) the prefix needs a {hash tag} so the keys the relay updates together share a slot, e.g. RELAY_REDIS_PREFIX={esign-relay}: (now "${config.redisPrefix}")`,
+		);
+	}
+	if (config.redisSentinelTls && !config.redisSentinels) {
+		throw new ConfigError('Invalid relay configuration:\n- RELAY_REDIS_SENTINEL_TLS: only means something with RELAY_REDIS_SENTINELS');
+	}
+	if (config.redisTlsCaFile) {
+		try {
+			readFileSync(config.redisTlsCaFile);
+		} catch (error) {
+			throw new ConfigError(`Invalid relay configuration:\n- RELAY_REDIS_TLS_CA_FILE: cannot read ${config.redisTlsCaFile}: ${(error as Error).message}`);
+		}
 	}
 	if (config.deliveryTimeoutMs < 1) throw new ConfigError('Invalid relay configuration:\n- RELAY_DELIVERY_TIMEOUT: must be at least 1ms');
 	if (config.headersTimeoutMs < 1 || config.requestTimeoutMs < 1) {

@@ -23,7 +23,7 @@
 import type { CanonicalEvent } from '../../nodes/providers/webhooks';
 import type { RelayConfig } from './config';
 import type { DeliveryManager } from './deliveries';
-import type { Keys, RedisClient } from './redis';
+import { waitForReplicas, type Keys, type RedisClient } from './redis';
 import { Script } from './scripts';
 import { matches, type SubscriptionStore } from './subscriptions';
 
@@ -74,6 +74,8 @@ export class Pipeline {
 		await Promise.all(
 			matching.map((subscription) => this.deliveries.enqueue(subscription, { eventId: event.id, body, receivedAtMs })),
 		);
+		// The event and its delivery jobs on enough replicas before the 2xx (RELAY_ACK_REPLICAS).
+		await waitForReplicas(this.redis, dedupKey, this.config.ackReplicas, this.config.ackReplicaTimeoutMs);
 		// Not awaited: until it lands the key says "p", which only makes a retry re-add (no-ops).
 		this.redis.call('SET', dedupKey, 'q', 'XX', 'KEEPTTL').catch(() => undefined);
 		return state === 'new' ? 'new' : 'duplicate';

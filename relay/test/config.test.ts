@@ -56,9 +56,27 @@ describe('loadConfig', () => {
 		[{ RELAY_REDIS_URL: 'http://localhost' }, /RELAY_REDIS_URL must start with redis/],
 		[{ RELAY_CONFIG_FILE: '/nonexistent/relay.json' }, /Cannot read RELAY_CONFIG_FILE/],
 		[{ RELAY_SOURCES: '[{"id":"sb","type":"standard-webhooks","secrets":["whsec_AA=="],"options":{"headers":{"id":"bad header!"}}}]' }, /options.*header name/],
+		[{ RELAY_REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, /RELAY_REDIS_PREFIX: on a Redis Cluster .* needs a \{hash tag\}/],
+		[{ RELAY_REDIS_SENTINEL_TLS: 'true' }, /RELAY_REDIS_SENTINEL_TLS: only means something with RELAY_REDIS_SENTINELS/],
+		[{ RELAY_REDIS_URL: 'rediss://redis.internal:6380', RELAY_REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }, /RELAY_REDIS_TLS_CA_FILE: cannot read/],
 	])('rejects %p with an actionable message', (env, message) => {
 		expect(() => loadConfig(env)).toThrow(ConfigError);
 		expect(() => loadConfig(env)).toThrow(message);
+	});
+
+	it('reads the Sentinel credentials and TLS settings', () => {
+		const config = loadConfig({
+			RELAY_REDIS_URL: 'rediss://:data-password@ignored:6380',
+			RELAY_REDIS_SENTINELS: '10.0.0.1:26379,10.0.0.2:26379',
+			RELAY_REDIS_SENTINEL_USERNAME: 'sentinel-user',
+			RELAY_REDIS_SENTINEL_PASSWORD: 'sentinel-password',
+			RELAY_REDIS_SENTINEL_TLS: 'true',
+		});
+		expect(config).toMatchObject({
+			redisSentinelUsername: 'sentinel-user',
+			redisSentinelPassword: 'sentinel-password',
+			redisSentinelTls: true,
+		});
 	});
 
 	it('parses durations', () => {

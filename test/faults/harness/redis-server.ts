@@ -20,6 +20,10 @@ export type AppendFsync = 'always' | 'everysec';
 
 export interface RedisServerOptions {
 	appendfsync?: AppendFsync;
+	/** A port chosen by the caller (Cluster nodes need port + 10000 free for their bus). */
+	port?: number;
+	/** More redis-server arguments, e.g. `--cluster-enabled yes` or `--replicaof 127.0.0.1 <port>`. */
+	args?: string[];
 }
 
 /** Sends one inline command and returns the first reply line (enough for PING/INFO-free checks). */
@@ -57,12 +61,13 @@ export class RedisServer {
 	private constructor(
 		readonly port: number,
 		private readonly appendfsync: AppendFsync,
+		private readonly args: readonly string[],
 	) {
 		this.dir = mkdtempSync(join(tmpdir(), 'esign-faults-redis-'));
 	}
 
 	static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-		const server = new RedisServer(await freePort(), options.appendfsync ?? 'always');
+		const server = new RedisServer(options.port ?? (await freePort()), options.appendfsync ?? 'always', options.args ?? []);
 		await server.spawn();
 		return server;
 	}
@@ -93,6 +98,7 @@ export class RedisServer {
 				'--save', '',
 				'--maxmemory-policy', 'noeviction',
 				'--protected-mode', 'no',
+				...this.args,
 			],
 			{ stdio: ['ignore', 'pipe', 'pipe'] },
 		);

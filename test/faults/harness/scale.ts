@@ -22,4 +22,7 @@ export const SCALE = {
 	/** Scenario 8: events spread over two relays, one killed. */
 	scaleOutEvents: FULL ? 8_000 : 3_000,
 	scaleOutRate: 800,
+	/** Scenarios 10 and 11: events at 200/s through two relays across each failover of a replicated Redis. */
+	failoverEvents: FULL ? 6_000 : 1_200,
+	failoverRate: 200,
 };

@@ -7,6 +7,7 @@ import { destroyAgents, isAck, sendAll, type SendResult } from './load';
 import { newSignNowSource, newStandardSource, type GeneratedEvent, type SourceSpec } from './provider';
 import { RedisServer, type AppendFsync } from './redis-server';
 import { RedisStallWatch } from './redis-stalls';
+import { RedisClusterSet, RedisSentinelSet } from './redis-topology';
 import { newPrefix, newToken, RelayProcess } from './relay-process';
 import { Sink, type SinkBehaviour } from './sink';
 
@@ -17,7 +18,14 @@ export interface WorldOptions {
 	sinks?: Array<{ name: string; behaviour?: SinkBehaviour; filters?: Record<string, unknown> }>;
 	env?: Record<string, string>;
 	appendfsync?: AppendFsync;
+	/**
+	 * `single` (default): one Redis with AOF. `sentinel`: 1 master, 1 replica, 3 sentinels.
+	 * `cluster`: 3 masters with a replica each.
+	 */
+	topology?: 'single' | 'sentinel' | 'cluster';
 }
+
+const SENTINEL_NAME = 'esign-faults';
 
 export class World {
 	readonly ledger = new Ledger();
@@ -25,21 +33,30 @@ export class World {
 	readonly standard: SourceSpec = newStandardSource();
 	readonly token = newToken();
 	readonly prefix: string;
+	/** The single Redis (topology `single`). */
 	redis!: RedisServer;
+	sentinel: RedisSentinelSet | undefined;
+	cluster: RedisClusterSet | undefined;
 	stalls: RedisStallWatch | undefined;
 	readonly relays: RelayProcess[] = [];
 	readonly sinks: Sink[] = [];
 	readonly subscriptionIds: string[] = [];
 
 	private constructor(readonly options: WorldOptions) {
-		this.prefix = newPrefix(options.label);
+		// On a Cluster the relay's keys share one slot today: a hash tag around the prefix.
+		this.prefix = options.topology === 'cluster' ? `{${newPrefix(options.label)}}` : newPrefix(options.label);
 	}
 
 	static async create(options: WorldOptions): Promise<World> {
 		const world = new World(options);
 		try {
-			world.redis = await RedisServer.start({ appendfsync: options.appendfsync ?? fsyncSetting() });
-			world.stalls = RedisStallWatch.start(world.redis.port);
+			const appendfsync = options.appendfsync ?? fsyncSetting();
+			if (options.topology === 'sentinel') world.sentinel = await RedisSentinelSet.start(SENTINEL_NAME, appendfsync);
+			else if (options.topology === 'cluster') world.cluster = await RedisClusterSet.start(3, 1, appendfsync);
+			else {
+				world.redis = await RedisServer.start({ appendfsync });
+				world.stalls = RedisStallWatch.start(world.redis.port);
+			}
 			for (let i = 0; i < (options.relays ?? 1); i++) await world.addRelay();
 			for (const spec of options.sinks ?? [{ name: 'n8n' }]) {
 				const sink = await Sink.start(spec.name, spec.behaviour);
@@ -61,12 +78,18 @@ export class World {
 	}
 
 	async addRelay(env: Record<string, string> = {}): Promise<RelayProcess> {
+		const topology: Record<string, string> = this.sentinel
+			? { RELAY_REDIS_SENTINELS: this.sentinel.seeds, RELAY_REDIS_SENTINEL_NAME: SENTINEL_NAME }
+			: this.cluster
+				? { RELAY_REDIS_CLUSTER_NODES: this.cluster.seeds }
+				: {};
 		const relay = await RelayProcess.start({
-			redisUrl: this.redis.url,
+			// Sentinel and Cluster find their servers through the variables above.
+			redisUrl: this.redis?.url ?? 'redis://127.0.0.1:6379',
 			redisPrefix: this.prefix,
 			apiToken: this.token,
 			sources: [this.signnow, this.standard],
-			env: { ...this.options.env, ...env },
+			env: { ...topology, ...this.options.env, ...env },
 		});
 		this.relays.push(relay);
 		return relay;
@@ -116,6 +139,8 @@ export class World {
 		for (const relay of this.relays) await relay.stop().catch(() => undefined);
 		for (const sink of this.sinks) await sink.close().catch(() => undefined);
 		await this.redis?.stop().catch(() => undefined);
+		await this.sentinel?.stop().catch(() => undefined);
+		await this.cluster?.stop().catch(() => undefined);
 	}
 }
 
