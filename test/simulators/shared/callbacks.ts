@@ -7,7 +7,8 @@
  *
  * Deliveries run one after another in the order the events happened (one worker), so tests read a
  * deterministic log. `settled()` waits until the worker is idle (retries still scheduled for later
- * are not waited for); `close()` drops the scheduled ones.
+ * are not waited for); every simulator exposes it under that name. `close()` drops the scheduled
+ * retries. Each simulator keeps its own record of the attempts, in its provider's terms.
  */
 
 export interface AttemptResult {
@@ -48,10 +49,16 @@ export class CallbackWorker {
 		private readonly scale = 1,
 	) {}
 
-	/** Queues a job behind the ones before it; its errors are its own (never the API call's). */
-	run(job: () => Promise<void>): void {
-		if (this.closed) return;
-		this.tail = this.tail.then(job).catch(() => undefined);
+	/**
+	 * Queues a job behind the ones before it; its errors are its own (never the API call's). The
+	 * promise resolves once this job (and so every one before it) has finished: a control route
+	 * awaits the deliveries it caused, an API call drops it and answers at once.
+	 */
+	run(job: () => Promise<void>): Promise<void> {
+		if (this.closed) return Promise.resolve();
+		const done = this.tail.then(job).catch(() => undefined);
+		this.tail = done;
+		return done;
 	}
 
 	/** The delay before retry `n` (1-based) on the provider's schedule, or null when it gives up. */
