@@ -31,7 +31,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { attemptDelivery, CallbackWorker } from '../shared/callbacks';
+import { attemptDelivery, CallbackWorker, type SettleOptions } from '../shared/callbacks';
 import { isObject, listen, parseJson, sendBytes, sendJson } from '../shared/http';
 
 export interface DocuSignApplication {
@@ -619,7 +619,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		baseUri: listening.url,
 		state,
 		/** Resolves when every Connect message queued so far has been sent (and answered or timed out). */
-		settled: () => worker.settled(),
+		settled: (options?: SettleOptions) => worker.settled(options),
 		async control(path: string, body: unknown = {}) {
 			const answer = await fetch(`${listening.url}/__control/${path}`, { method: 'POST', body: JSON.stringify(body) });
 			if (!answer.ok) throw new Error(`control ${path}: ${answer.status} ${await answer.text()}`);

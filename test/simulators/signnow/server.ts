@@ -12,7 +12,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { contractPdf, pdfPageCount, signedPdf } from '../../helpers/pdf';
-import { attemptDelivery, CallbackWorker } from '../shared/callbacks';
+import { attemptDelivery, CallbackWorker, type SettleOptions } from '../shared/callbacks';
 import {
 	isObject,
 	listen,
@@ -80,7 +80,7 @@ export interface SignNowSimulator {
 	/** An API key of `user`, as generated in SignNow's API dashboard. */
 	apiKey: string;
 	/** Resolves when every callback attempt queued so far has been answered (or timed out). */
-	settled(): Promise<void>;
+	settled(options?: SettleOptions): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -857,7 +857,7 @@ export async function startSignNowSimulator(options: SignNowSimulatorOptions = {
 		application: { clientId: application.clientId, clientSecret: application.clientSecret },
 		user: { id: user.id, email: user.email, password: user.password },
 		apiKey,
-		settled: () => worker.settled(),
+		settled: (options?: SettleOptions) => worker.settled(options),
 		close: async () => {
 			worker.close();
 			await server.close();
