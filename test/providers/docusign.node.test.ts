@@ -283,7 +283,7 @@ describe('DocuSign simulator Connect messages', () => {
 			simulator.state.connect = { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ingest/docusign`, hmacKeys: ['old-connect-key', 'new-connect-key'] };
 			const id = await sentEnvelopeId();
 			// Connect sends after the API call has answered, as DocuSign does.
-			await simulator.connectIdle();
+			await simulator.settled();
 			expect(simulator.state.deliveries.map((d) => [d.event, d.delivered])).toEqual([
 				['envelope-sent', false],
 				['recipient-sent', false],

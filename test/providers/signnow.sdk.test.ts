@@ -437,7 +437,7 @@ describe('event subscriptions', () => {
 			const invite = await fetch(`${retrying.url}/document/${id}/invite`, { method: 'POST', headers: bearer, body: JSON.stringify({ from: retrying.user.email, to: 'retry@example.com' }) });
 			expect(invite.status).toBe(200);
 			for (let waited = 0; received.length < 3 && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-			await retrying.callbacksIdle();
+			await retrying.settled();
 			expect(retrying.state.deliveries.map((delivery) => [delivery.attempt, delivery.status])).toEqual([[0, 503], [1, 500], [2, 200]]);
 			expect(new Set(received.map((one) => one.body)).size).toBe(1);
 			expect(new Set(received.map((one) => one.signature)).size).toBe(1);

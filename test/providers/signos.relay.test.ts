@@ -55,7 +55,7 @@ describe('SignOS through the relay', () => {
 	it('verifies, stores and delivers each lifecycle event once', async () => {
 		const id = await createSentDocument();
 		simulator.signRecipient(id, 'cfo@example.com');
-		await simulator.settleWebhooks();
+		await simulator.settled();
 		expect(simulator.deliveries.filter((d) => d.body.includes(id)).map((d) => d.status)).toEqual([200, 200, 200]);
 		const delivered = await waitFor(() => (deliveredFor(id).length === 3 ? deliveredFor(id) : undefined), 10_000, 'three deliveries');
 		expect(delivered.map((d) => d.body.type)).toEqual(expect.arrayContaining(['invite.sent', 'invite.signed', 'document.completed']));
@@ -64,7 +64,7 @@ describe('SignOS through the relay', () => {
 
 	it('answers a SignOS retry of the same event as a duplicate and delivers it once', async () => {
 		const id = await createSentDocument();
-		await simulator.settleWebhooks();
+		await simulator.settled();
 		const original = simulator.deliveries.find((d) => d.body.includes(id) && d.body.includes('document.sent'));
 		expect(original?.status).toBe(200);
 		// SignOS re-sends the identical signed request (e.g. our 200 was lost on the way back).

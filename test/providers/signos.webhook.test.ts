@@ -161,7 +161,7 @@ describe('SignOS simulator webhooks, verified by the SignOS module', () => {
 		});
 		const doc = (await created.json()) as { id: string };
 		simulator.signRecipient(doc.id, 'a@example.com');
-		await simulator.settleWebhooks();
+		await simulator.settled({ retries: true });
 
 		const now = Date.now();
 		for (const webhook of received) signOsWebhook.verify(webhook, [secret], options, now);

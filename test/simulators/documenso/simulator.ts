@@ -26,7 +26,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { attemptDelivery, CallbackWorker } from '../shared/callbacks';
+import { attemptDelivery, CallbackWorker, type SettleOptions } from '../shared/callbacks';
 import { isObject, listen, parseJson, parseMultipart, sendBytes, sendJson } from '../shared/http';
 
 /** Documenso's job queue: 3 attempts in all, exponential backoff from 1 s (1 s, then 2 s). */
@@ -466,7 +466,7 @@ export async function startDocumensoSimulator(options: { apiToken?: string; retr
 		apiBaseUrl: `${listening.url}/api/v2`,
 		state,
 		/** Resolves once every webhook queued so far has been posted (retries due later excepted). */
-		settled: () => worker.settled(),
+		settled: (options?: SettleOptions) => worker.settled(options),
 		async close() {
 			worker.close();
 			await listening.close();

@@ -31,7 +31,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 
-import { attemptDelivery, CallbackWorker, type ScheduledRetry } from '../shared/callbacks';
+import { attemptDelivery, CallbackWorker, type ScheduledRetry, type SettleOptions } from '../shared/callbacks';
 import { isObject, listen, parseJson, parseMultipart, sendBytes, sendJson } from '../shared/http';
 
 /** DocuSeal's webhook jobs: retried 2^attempt minutes later while attempt ≤ 10. */
@@ -506,7 +506,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 		apiBaseUrl: `${listening.url}/api`,
 		state,
 		/** Resolves once every webhook queued so far has been posted (retries due later excepted). */
-		settled: () => worker.settled(),
+		settled: (options?: SettleOptions) => worker.settled(options),
 		async close() {
 			worker.close();
 			await listening.close();

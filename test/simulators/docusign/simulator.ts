@@ -19,8 +19,9 @@
  * Errors: { errorCode, message } (401 AUTHORIZATION_INVALID_TOKEN, 400 ENVELOPE_DOES_NOT_EXIST, …).
  *
  * Connect: with `state.connect` set ({ url, hmacKeys }), each envelope/recipient event is queued
- * and POSTed in order, in the background (an API call answers without waiting for the listener;
- * `connectIdle()` waits for the queue; the control routes wait for the messages they cause),
+ * and POSTed in order, in the background by the shared callback worker (an API call answers
+ * without waiting for the listener; `settled()` waits for the queue; the control routes wait for
+ * the messages they cause),
  * as JSON SIM with one `X-DocuSign-Signature-<n>` header per HMAC key (base64 HMAC-SHA256 of the
  * body). A non-2xx answer is a failure; a retry re-posts it with `retryCount` + 1 (same generatedDateTime).
  *
@@ -30,6 +31,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { attemptDelivery, CallbackWorker, type SettleOptions } from '../shared/callbacks';
 import { isObject, listen, parseJson, sendBytes, sendJson } from '../shared/http';
 
 export interface DocuSignApplication {
@@ -93,6 +95,8 @@ export interface DocuSignSimulatorState {
 	now: () => number;
 }
 
+/** How long Connect waits for the listener's answer before the message counts as failed. */
+const CONNECT_TIMEOUT_MS = 10_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
@@ -247,6 +251,10 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 
 	// How to rebuild each delivery's body with another retryCount.
 	const rebuild = new Map<ConnectDelivery, (retryCount: number) => string>();
+	// Connect sends from a queue of its own, in order, after the API call has answered: an API
+	// call never waits for (or fails because of) the Connect listener. No automatic retries: a
+	// failure waits for the `retry-failed` control route.
+	const worker = new CallbackWorker([]);
 
 	async function post(delivery: Pick<ConnectDelivery, 'event' | 'body' | 'retryCount'>, build: (retryCount: number) => string) {
 		const connect = state.connect;
@@ -256,22 +264,11 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		connect.hmacKeys.forEach((key, index) => {
 			headers[`X-DocuSign-Signature-${index + 1}`] = createHmac('sha256', key).update(delivery.body).digest('base64');
 		});
-		let status = 0;
-		try {
-			const answer = await fetch(connect.url, { method: 'POST', headers, body: delivery.body, signal: AbortSignal.timeout(10_000) });
-			status = answer.status;
-			await answer.arrayBuffer();
-		} catch {
-			status = 0;
-		}
+		const { status } = await attemptDelivery(connect.url, delivery.body, headers, CONNECT_TIMEOUT_MS);
 		const record: ConnectDelivery = { ...delivery, status, delivered: status >= 200 && status < 300, retried: false };
 		state.deliveries.push(record);
 		rebuild.set(record, build);
 	}
-
-	// Connect sends from a queue of its own, in order, after the API call has answered: an API
-	// call never waits for (or fails because of) the Connect listener.
-	let outbox: Promise<void> = Promise.resolve();
 
 	/** Queues an event's message; resolves when it (and every message before it) has been sent. */
 	function publish(event: string, envelope: Envelope, recipientId?: string): Promise<void> {
@@ -295,14 +292,12 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 					envelopeSummary: summary,
 				},
 			});
-		const sending = outbox.then(() => post({ event, body: build(0), retryCount: 0 }, build));
-		outbox = sending.catch(() => undefined);
-		return sending;
+		return worker.run(() => post({ event, body: build(0), retryCount: 0 }, build));
 	}
 
 	/** For what an API call caused: queued, not awaited. */
 	function publishInBackground(event: string, envelope: Envelope, recipientId?: string): void {
-		void publish(event, envelope, recipientId).catch(() => undefined);
+		void publish(event, envelope, recipientId);
 	}
 
 	function bearer(request: IncomingMessage): { ok: true } | { ok: false; code: string; message: string } {
@@ -509,13 +504,14 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 				return sendJson(response, 200, { ok: true });
 			}
 			if (request.method === 'POST' && url.pathname === '/__control/retry-failed') {
-				await outbox;
+				await worker.settled();
 				const failed = state.deliveries.filter((d) => !d.delivered && !d.retried);
 				for (const delivery of failed) {
 					delivery.retried = true;
 					const build = rebuild.get(delivery);
-					if (build) await post({ event: delivery.event, body: build(delivery.retryCount + 1), retryCount: delivery.retryCount + 1 }, build);
+					if (build) void worker.run(() => post({ event: delivery.event, body: build(delivery.retryCount + 1), retryCount: delivery.retryCount + 1 }, build));
 				}
+				await worker.settled();
 				return sendJson(response, 200, { retried: failed.length });
 			}
 			return sendJson(response, 404, { message: 'unknown control route' });
@@ -623,13 +619,16 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		baseUri: listening.url,
 		state,
 		/** Resolves when every Connect message queued so far has been sent (and answered or timed out). */
-		connectIdle: () => outbox,
+		settled: (options?: SettleOptions) => worker.settled(options),
 		async control(path: string, body: unknown = {}) {
 			const answer = await fetch(`${listening.url}/__control/${path}`, { method: 'POST', body: JSON.stringify(body) });
 			if (!answer.ok) throw new Error(`control ${path}: ${answer.status} ${await answer.text()}`);
 			return (await answer.json()) as unknown;
 		},
-		close: listening.close,
+		close: async () => {
+			worker.close();
+			await listening.close();
+		},
 	};
 }
 

@@ -27,7 +27,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { attemptDelivery, CallbackWorker, type ScheduledRetry } from '../shared/callbacks';
+import { attemptDelivery, CallbackWorker, type ScheduledRetry, type SettleOptions } from '../shared/callbacks';
 import { buildMultipart, isObject, listen, parseJson, parseMultipart, pdfBytes, sendBytes, sendJson } from '../shared/http';
 
 export const ACK = 'Hello API Event Received';
@@ -425,7 +425,7 @@ export async function startDropboxSignSimulator(options: { apiKey?: string; acce
 		apiBaseUrl: `${listening.url}/v3`,
 		state,
 		/** Resolves once every callback queued so far has been posted (retries due later excepted). */
-		settled: () => worker.settled(),
+		settled: (options?: SettleOptions) => worker.settled(options),
 		async close() {
 			worker.close();
 			await listening.close();

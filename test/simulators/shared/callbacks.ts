@@ -7,7 +7,8 @@
  *
  * Deliveries run one after another in the order the events happened (one worker), so tests read a
  * deterministic log. `settled()` waits until the worker is idle (retries still scheduled for later
- * are not waited for); `close()` drops the scheduled ones.
+ * are not waited for); every simulator exposes it under that name. `close()` drops the scheduled
+ * retries. Each simulator keeps its own record of the attempts, in its provider's terms.
  */
 
 export interface AttemptResult {
@@ -31,6 +32,11 @@ export async function attemptDelivery(
 	}
 }
 
+export interface SettleOptions {
+	/** Also wait for the retries scheduled meanwhile to come due and run. */
+	retries?: boolean;
+}
+
 export interface ScheduledRetry {
 	/** Runs the retry now instead of at its time (the simulators' `retry-failed` control route). */
 	runNow(): void;
@@ -39,7 +45,8 @@ export interface ScheduledRetry {
 
 export class CallbackWorker {
 	private tail: Promise<void> = Promise.resolve();
-	private readonly timers = new Set<NodeJS.Timeout>();
+	/** Retries waiting for their time, each with a promise that settles when it fires or is dropped. */
+	private readonly timers = new Map<NodeJS.Timeout, { passed: Promise<void>; pass: () => void }>();
 	private closed = false;
 
 	/** @param delaysMs the delay before retry 1, 2, …; no more retries after the last one. */
@@ -48,10 +55,16 @@ export class CallbackWorker {
 		private readonly scale = 1,
 	) {}
 
-	/** Queues a job behind the ones before it; its errors are its own (never the API call's). */
-	run(job: () => Promise<void>): void {
-		if (this.closed) return;
-		this.tail = this.tail.then(job).catch(() => undefined);
+	/**
+	 * Queues a job behind the ones before it; its errors are its own (never the API call's). The
+	 * promise resolves once this job (and so every one before it) has finished: a control route
+	 * awaits the deliveries it caused, an API call drops it and answers at once.
+	 */
+	run(job: () => Promise<void>): Promise<void> {
+		if (this.closed) return Promise.resolve();
+		const done = this.tail.then(job).catch(() => undefined);
+		this.tail = done;
+		return done;
 	}
 
 	/** The delay before retry `n` (1-based) on the provider's schedule, or null when it gives up. */
@@ -61,41 +74,55 @@ export class CallbackWorker {
 
 	/** Queues `job` after `delayMs` (scaled); the handle runs it early or cancels it. */
 	schedule(delayMs: number, job: () => Promise<void>): ScheduledRetry {
-		let done = this.closed;
-		const fire = () => {
-			if (done) return;
+		if (this.closed) return { runNow: () => undefined, cancel: () => undefined };
+		let done = false;
+		const drop = () => {
+			if (done) return false;
 			done = true;
 			clearTimeout(timer);
+			this.timers.get(timer)?.pass();
 			this.timers.delete(timer);
-			this.run(job);
+			return true;
 		};
-		if (done) return { runNow: () => undefined, cancel: () => undefined };
+		const fire = () => {
+			// Queued before the waiters are told, so `settled({ retries: true })` sees the job.
+			if (!done) void this.run(job);
+			drop();
+		};
 		const timer = setTimeout(fire, Math.max(0, Math.round(delayMs * this.scale)));
 		// A retry hours away must not keep a finished test process alive.
 		timer.unref();
-		this.timers.add(timer);
-		return {
-			runNow: fire,
-			cancel: () => {
-				done = true;
-				clearTimeout(timer);
-				this.timers.delete(timer);
-			},
-		};
+		let pass!: () => void;
+		const passed = new Promise<void>((resolve) => {
+			pass = resolve;
+		});
+		this.timers.set(timer, { passed, pass });
+		return { runNow: fire, cancel: () => void drop() };
 	}
 
-	/** Resolves once every queued delivery (including ones queued meanwhile) has finished. */
-	async settled(): Promise<void> {
-		let seen: Promise<void>;
-		do {
-			seen = this.tail;
+	/**
+	 * Resolves once every queued delivery (including ones queued meanwhile) has finished. With
+	 * `retries`, also waits for the scheduled retries to come due and run: only for a schedule a
+	 * test has shrunk, the real ones last hours.
+	 */
+	async settled(options: SettleOptions = {}): Promise<void> {
+		for (;;) {
+			const seen = this.tail;
 			await seen;
-		} while (seen !== this.tail);
+			if (options.retries && this.timers.size > 0) {
+				await Promise.all([...this.timers.values()].map((timer) => timer.passed));
+				continue;
+			}
+			if (seen === this.tail) return;
+		}
 	}
 
 	close(): void {
 		this.closed = true;
-		for (const timer of this.timers) clearTimeout(timer);
+		for (const [timer, waiting] of this.timers) {
+			clearTimeout(timer);
+			waiting.pass();
+		}
 		this.timers.clear();
 	}
 }

@@ -118,16 +118,6 @@ export async function listen(
 	};
 }
 
-/** POSTs to a callback URL the way a provider's worker does, and reports what it answered. */
-export async function deliver(
-	url: string,
-	body: Buffer | string,
-	headers: Record<string, string>,
-): Promise<{ status: number; body: string }> {
-	const response = await fetch(url, { method: 'POST', body, headers });
-	return { status: response.status, body: await response.text() };
-}
-
 /** A minimal one-page PDF: what a "signed" download returns when no file was uploaded. */
 export function pdfBytes(label: string): Buffer {
 	return Buffer.from(`%PDF-1.4\n% ${label}\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n`);

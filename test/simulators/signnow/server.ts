@@ -12,6 +12,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { contractPdf, pdfPageCount, signedPdf } from '../../helpers/pdf';
+import { attemptDelivery, CallbackWorker, type SettleOptions } from '../shared/callbacks';
 import {
 	isObject,
 	listen,
@@ -21,10 +22,10 @@ import {
 	sendJson,
 	type Listening,
 } from '../shared/http';
-import { CallbackSender, type Callback, type CallbackOptions } from './callbacks';
 import {
 	hexId,
 	SignNowState,
+	type SimDelivery,
 	type SimDocument,
 	type SimField,
 	type SimRole,
@@ -59,8 +60,16 @@ export interface SignNowSimulatorOptions {
 	tokenLifetimeSeconds?: number;
 	/** `hex` (the default, as SignNow's integrations verify) or `base64` of the HMAC digest. */
 	signatureEncoding?: 'hex' | 'base64';
-	/** Retries and timeout of callback deliveries (default: no retry, 10 s timeout). */
-	callbacks?: CallbackOptions;
+	/**
+	 * Retries and timeout of callback deliveries. SignNow publishes no retry schedule, so by
+	 * default the simulator invents none (no retry); a test that needs retries passes its delays.
+	 */
+	callbacks?: {
+		/** Delay before retry 1, 2, … of a failed delivery, in ms; empty (the default): no retry. */
+		retryDelaysMs?: number[];
+		/** How long one attempt may take before it counts as failed (default 10 s). */
+		timeoutMs?: number;
+	};
 }
 
 export interface SignNowSimulator {
@@ -70,8 +79,8 @@ export interface SignNowSimulator {
 	user: { id: string; email: string; password: string };
 	/** An API key of `user`, as generated in SignNow's API dashboard. */
 	apiKey: string;
-	/** Resolves when every callback attempt started so far has been answered (or timed out). */
-	callbacksIdle(): Promise<void>;
+	/** Resolves when every callback attempt queued so far has been answered (or timed out). */
+	settled(options?: SettleOptions): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -557,7 +566,28 @@ function handleCreateSubscription(state: SignNowState, auth: { token: SimToken; 
 /** Fires an event: resolves when the first attempt of each matching callback has been answered. */
 type Emit = (document: SimDocument, event: string, content: Record<string, unknown>) => Promise<void>;
 
-function makeEmitter(state: SignNowState, encoding: 'hex' | 'base64', sender: CallbackSender): Emit {
+type Callback = Omit<SimDelivery, 'status' | 'error' | 'attempt'>;
+
+/**
+ * SignNow sends callbacks from a worker, not from the API call that caused the event: one after
+ * another in event (then subscription) order. A failed attempt (no answer within the timeout, a
+ * network error, a non-2xx status) is sent again, same body and signature, after the next delay.
+ */
+function callbackSender(state: SignNowState, worker: CallbackWorker, timeoutMs: number) {
+	async function post(callback: Callback, attempt: number): Promise<void> {
+		const answer = await attemptDelivery(callback.url, callback.rawBody, callback.headers, timeoutMs);
+		state.deliveries.push({ ...callback, status: answer.status, attempt, ...(answer.status === 0 ? { error: answer.body } : {}) });
+		// `attempt` counts retries from 0, the worker's schedule counts them from 1.
+		const retryInMs = answer.status >= 200 && answer.status < 300 ? null : worker.retryDelay(attempt + 1);
+		if (retryInMs !== null) worker.schedule(retryInMs, () => post(callback, attempt + 1));
+	}
+	/** Resolves when the first attempt of each of `callbacks` has been answered. */
+	return async (callbacks: Callback[]): Promise<void> => {
+		await Promise.all(callbacks.map((callback) => worker.run(() => post(callback, 0))));
+	};
+}
+
+function makeEmitter(state: SignNowState, encoding: 'hex' | 'base64', send: (callbacks: Callback[]) => Promise<void>): Emit {
 	return async (document, event, extra) => {
 		const targets = [...state.subscriptions.values()].filter(
 			(subscription) =>
@@ -584,7 +614,7 @@ function makeEmitter(state: SignNowState, encoding: 'hex' | 'base64', sender: Ca
 				: subscription.attributes.callback;
 			return { subscriptionId: subscription.id, url, event: subscription.event, rawBody, headers };
 		});
-		await sender.send(callbacks);
+		await send(callbacks);
 	};
 }
 
@@ -809,8 +839,8 @@ export async function startSignNowSimulator(options: SignNowSimulatorOptions = {
 	const user: SimUser = { id: hexId(), email: 'owner@example.com', password: 'correct horse battery staple', firstName: 'Olive', lastName: 'Owner' };
 	state.users.set(user.id, user);
 	const apiKey = state.addApiKey(user.id);
-	const sender = new CallbackSender(state, { retryDelaysMs: options.callbacks?.retryDelaysMs ?? [], timeoutMs: options.callbacks?.timeoutMs ?? 10_000 });
-	const emit = makeEmitter(state, options.signatureEncoding ?? 'hex', sender);
+	const worker = new CallbackWorker(options.callbacks?.retryDelaysMs ?? []);
+	const emit = makeEmitter(state, options.signatureEncoding ?? 'hex', callbackSender(state, worker, options.callbacks?.timeoutMs ?? 10_000));
 	const server: Listening = await listen(async (request, response, body) => {
 		const path = new URL(request.url ?? '/', 'http://simulator').pathname;
 		try {
@@ -827,9 +857,9 @@ export async function startSignNowSimulator(options: SignNowSimulatorOptions = {
 		application: { clientId: application.clientId, clientSecret: application.clientSecret },
 		user: { id: user.id, email: user.email, password: user.password },
 		apiKey,
-		callbacksIdle: () => sender.idle(),
+		settled: (options?: SettleOptions) => worker.settled(options),
 		close: async () => {
-			sender.close();
+			worker.close();
 			await server.close();
 		},
 	};

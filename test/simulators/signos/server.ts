@@ -12,7 +12,8 @@
  *   `POST /v1/documents/:id/void`;
  * - per-key rolling 60-second rate limit answered with 429 + Retry-After (seconds);
  * - webhooks to registered endpoints, HMAC-SHA256 hex of the raw body in
- *   `X-SignOS-Signature`, retried with exponential backoff on failure, same body each time.
+ *   `X-SignOS-Signature`, posted in the background by the shared callback worker and retried
+ *   with exponential backoff on failure, same body each time.
  *
  * Where the seed is silent (payload field names, error body shape) the choices are the
  * ones documented in README.md (Providers → SignOS).
@@ -20,6 +21,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { attemptDelivery, CallbackWorker, type SettleOptions } from '../shared/callbacks';
 import { isObject, listen, parseJson, sendBytes, sendJson, type Listening } from '../shared/http';
 
 export type SignOsDocumentStatus = 'draft' | 'sent' | 'completed' | 'declined' | 'voided' | 'expired';
@@ -77,6 +79,8 @@ export interface RequestLogEntry {
 	retryAfter?: number;
 }
 
+// The seed names no timeout; a receiver that never answers must not hold the queue for ever.
+const WEBHOOK_TIMEOUT_MS = 10_000;
 const API_KEY = /^so_(live|test)_[A-Za-z0-9]{16,}$/;
 
 function apiError(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
@@ -92,11 +96,14 @@ export class SignOsSimulator {
 	private readonly endpoints: Array<{ url: string; secret: string }> = [];
 	private readonly usage = new Map<string, number[]>();
 	private readonly presignKey = randomBytes(32);
-	private readonly inFlight = new Set<Promise<void>>();
+	private readonly worker: CallbackWorker;
 	private listening?: Listening;
 
 	constructor(private readonly options: SignOsSimulatorOptions = {}) {
 		this.apiKeys = new Set(options.apiKeys ?? [`so_test_${randomBytes(12).toString('hex')}`]);
+		const { baseMs, attempts } = options.webhookRetry ?? { baseMs: 1000, attempts: 5 };
+		// The delay before retry n doubles each time; `attempts` counts the first one too.
+		this.worker = new CallbackWorker(Array.from({ length: Math.max(0, attempts - 1) }, (_, n) => baseMs * 2 ** n));
 	}
 
 	get url(): string {
@@ -114,7 +121,8 @@ export class SignOsSimulator {
 	}
 
 	async stop(): Promise<void> {
-		await this.settleWebhooks();
+		await this.settled();
+		this.worker.close();
 		await this.listening?.close();
 	}
 
@@ -124,9 +132,9 @@ export class SignOsSimulator {
 		return secret;
 	}
 
-	/** Waits until every webhook delivery (with its retries) has finished. */
-	async settleWebhooks(): Promise<void> {
-		while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+	/** Waits until the webhook deliveries queued so far have been answered; `retries`: their retries too. */
+	settled(options?: SettleOptions): Promise<void> {
+		return this.worker.settled(options);
 	}
 
 	// ---------------------------------------------------------------- signing-side actions
@@ -426,34 +434,20 @@ export class SignOsSimulator {
 			},
 		};
 		const body = JSON.stringify(payload);
-		for (const endpoint of this.endpoints) {
-			const delivery = this.deliver(endpoint.url, endpoint.secret, body);
-			this.inFlight.add(delivery);
-			void delivery.finally(() => this.inFlight.delete(delivery));
-		}
+		for (const endpoint of this.endpoints) void this.worker.run(() => this.deliver(endpoint.url, endpoint.secret, body, 1));
 	}
 
-	/** Signs once, then retries the identical request with exponential backoff until a 2xx. */
-	private async deliver(url: string, secret: string, body: string): Promise<void> {
+	/** Signs once; a failure is retried with the identical request after the next backoff delay. */
+	private async deliver(url: string, secret: string, body: string, attempt: number): Promise<void> {
 		const headers = {
 			'content-type': 'application/json',
 			'user-agent': 'SignOS-Webhooks/1.0',
 			'x-signos-signature': createHmac('sha256', secret).update(body).digest('hex'),
 		};
-		const { baseMs, attempts } = this.options.webhookRetry ?? { baseMs: 1000, attempts: 5 };
-		for (let attempt = 1; attempt <= attempts; attempt++) {
-			let status: number | 'network-error';
-			try {
-				const answer = await fetch(url, { method: 'POST', headers, body });
-				await answer.arrayBuffer();
-				status = answer.status;
-			} catch {
-				status = 'network-error';
-			}
-			this.deliveries.push({ url, body, headers, status, attempt });
-			if (typeof status === 'number' && status >= 200 && status < 300) return;
-			if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, baseMs * 2 ** (attempt - 1)));
-		}
+		const answer = await attemptDelivery(url, body, headers, WEBHOOK_TIMEOUT_MS);
+		this.deliveries.push({ url, body, headers, status: answer.status === 0 ? 'network-error' : answer.status, attempt });
+		const retryInMs = answer.status >= 200 && answer.status < 300 ? null : this.worker.retryDelay(attempt);
+		if (retryInMs !== null) this.worker.schedule(retryInMs, () => this.deliver(url, secret, body, attempt + 1));
 	}
 
 	private touch(doc: SignOsDocument): void {
