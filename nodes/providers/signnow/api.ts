@@ -308,7 +308,7 @@ export const signNowAdapter: ProviderAdapter = {
 	displayName: 'SignNow',
 	credentials: [
 		{ value: 'oAuth2', displayName: 'OAuth2 (Connect Button)', credentialType: 'signNowOAuth2Api' },
-		{ value: 'passwordGrant', displayName: 'Client ID, Secret and Password', credentialType: 'signNowApi' },
+		{ value: 'passwordGrant', displayName: 'Password Grant', credentialType: 'signNowApi' },
 		{ value: 'apiKey', displayName: 'API Key', credentialType: 'signNowApiKeyApi' },
 	],
 	webhookEvents: SIGNNOW_WEBHOOK_EVENTS,
