@@ -11,7 +11,7 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { contractPdf, pdfPageCount, signedPdf } from '../../helpers/pdf';
+import { contractPdf, pdfPageCount, pdfPageSizes, signedPdf } from '../../helpers/pdf';
 import {
 	deliver,
 	isObject,
@@ -173,6 +173,8 @@ function documentJson(state: SignNowState, document: SimDocument) {
 		user_id: document.ownerId,
 		document_name: document.name,
 		page_count: String(document.pageCount),
+		// SignNow lists each page with its size (the SDK's Page { src, size: { width, height } }).
+		pages: pdfPageSizes(document.original).map((size, index) => ({ src: `/document/${document.id}/thumbnail?page=${index}`, size })),
 		created: String(document.created),
 		updated: String(document.updated),
 		original_filename: document.originalFileName,
