@@ -3,7 +3,7 @@
  * SignNow simulator as real servers on loopback. The workflows come from examples/.
  */
 import { contractPdf } from '../helpers/pdf';
-import { prepareExample } from './harness/examples';
+import { prepareExample, readExample } from './harness/examples';
 import type { WorkflowRef } from './harness/n8n';
 import type { RelaySubscription } from './harness/relay';
 import { http, waitFor } from './harness/util';
@@ -67,6 +67,8 @@ describe('Flow 1: signed document via the relay (examples/signed-document-via-re
 		webhookUrl = subscription.url;
 		expect(webhookUrl).toMatch(new RegExp(`^${world.n8n.baseUrl}/webhook/[^/]+/webhook$`));
 		expect(subscription.eventTypes).toEqual(['document.completed']);
+		// The SignNow Trigger listens to SignNow's events only.
+		expect(subscription.providers).toEqual(['signnow']);
 	});
 
 	test('signing sends exactly the signed PDF to the sink, once', async () => {
@@ -131,6 +133,26 @@ describe('Flow 1: signed document via the relay (examples/signed-document-via-re
 		await waitFor('the relay subscription to be deleted', async () => (await world.relay.subscriptions()).length === 0, 30_000);
 		const gone = await world.relay.admin('GET', `/v1/subscriptions`);
 		expect(gone.status).toBe(200);
+	});
+});
+
+describe('Flow 1, built before the per-provider nodes (legacy eSignTrigger + eSign types)', () => {
+	const LEGACY = 'test/e2e/fixtures/legacy-signed-document-via-relay.json';
+
+	test('the old workflow still imports, activates, and sends the signed PDF when a document is signed', async () => {
+		const nodes = readExample(LEGACY).nodes as Array<{ type: string }>;
+		expect(nodes.map((node) => node.type)).toEqual(['n8n-nodes-esign.eSignTrigger', 'n8n-nodes-esign.eSign', 'n8n-nodes-base.httpRequest']);
+		const { workflow, subscription } = await activateRelayExample(LEGACY);
+		// The provider-agnostic trigger listens to every provider, as it always did.
+		expect(subscription.providers).toEqual([]);
+		const documentId = await world.signNow.prepare(contractPdf('Legacy contract', 1), 'Legacy contract', 'legacy@example.com');
+		await world.signNow.sign(documentId);
+		const [execution] = await waitForExecutions(world.n8n, workflow, 1);
+		expect(execution.status).toBe('success');
+		await waitFor('the sink to receive the PDF', () => sinkRequestsFor(documentId).length >= 1);
+		expect(sinkRequestsFor(documentId)[0].body.equals(await world.signNow.download(documentId))).toBe(true);
+		await world.n8n.deactivate(workflow);
+		await waitFor('the relay subscription to be deleted', async () => (await world.relay.subscriptions()).length === 0, 30_000);
 	});
 });
 
