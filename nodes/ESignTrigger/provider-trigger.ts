@@ -130,7 +130,9 @@ export function providerTriggerDescription(adapter: ProviderAdapter): ProviderTr
 	return {
 		group: ['trigger'],
 		version: 1,
-		description: `Starts the workflow when a document is signed, viewed, declined… in ${adapter.displayName}`,
+		// n8n's nodes panel merges a node and its trigger into one entry and shows the trigger's
+		// description there: it has to describe the provider's whole entry, not only the trigger.
+		description: `E-signatures with ${adapter.displayName}: send documents for signature, download signed PDFs, and start workflows when they are signed, viewed or declined`,
 		defaults: { name: `${adapter.displayName} Trigger` },
 		outputs: [NodeConnectionTypes.Main],
 		credentials: triggerProviderCredentials(adapter),

@@ -63,6 +63,8 @@ describe.each(triggers)('$displayName', ({ provider, displayName, name, folder, 
 		expect(description.hidden).toBeUndefined();
 		expect(description.usableAsTool).toBeUndefined();
 		expect(description.description).toContain(adapter.displayName);
+		// n8n's panel shows the trigger's description on the entry it merges with the action node.
+		expect(description.description).toMatch(/send documents for signature.*start workflows/);
 		const codex = JSON.parse(readFileSync(join(ROOT, 'nodes', folder, `${folder}Trigger.node.json`), 'utf8')) as {
 			node: string;
 			alias: string[];
