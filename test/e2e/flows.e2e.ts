@@ -6,7 +6,7 @@ import { contractPdf } from '../helpers/pdf';
 import { prepareExample, readExample } from './harness/examples';
 import type { WorkflowRef } from './harness/n8n';
 import type { RelaySubscription } from './harness/relay';
-import { http, waitFor } from './harness/util';
+import { freePort, http, waitFor } from './harness/util';
 import { RELAY_SOURCE, settle, startWorld, stopWorld, waitForExecutions, type World } from './harness/world';
 
 let world: World;
@@ -153,6 +153,25 @@ describe('Flow 1, built before the per-provider nodes (legacy eSignTrigger + eSi
 		expect(sinkRequestsFor(documentId)[0].body.equals(await world.signNow.download(documentId))).toBe(true);
 		await world.n8n.deactivate(workflow);
 		await waitFor('the relay subscription to be deleted', async () => (await world.relay.subscriptions()).length === 0, 30_000);
+	});
+});
+
+describe('Activation with the relay down', () => {
+	test('n8n refuses to activate, with a message naming the relay URL and what to do', async () => {
+		const down = `http://127.0.0.1:${await freePort()}`;
+		const credential = await world.n8n.createCredential('Relay that is not running', 'eSignRelayApi', { url: down, apiToken: 'x'.repeat(32) });
+		const workflow = await world.n8n.createWorkflow(
+			prepareExample('signed-document-via-relay.json', {
+				credentials: { eSignRelayApi: credential.id, signNowApiKeyApi: world.credentials.signNowApiKeyApi },
+				text: { 'https://example.com': world.sink.url },
+			}),
+		);
+		const failure = await world.n8n.activate(workflow).then(() => undefined, (error: Error) => error);
+		// The REST answer is JSON: its quotes arrive escaped.
+		const message = (failure?.message ?? '').replace(/\\"/g, '"');
+		expect(message).toContain(`Could not reach the relay at ${down}`);
+		expect(message).toContain('Start the relay, or fix the Relay URL in the "E-Signature Relay API" credential.');
+		expect(await world.relay.subscriptions()).toEqual([]);
 	});
 });
 
