@@ -166,12 +166,22 @@ describe('Activation with the relay down', () => {
 				text: { 'https://example.com': world.sink.url },
 			}),
 		);
-		const failure = await world.n8n.activate(workflow).then(() => undefined, (error: Error) => error);
-		// The REST answer is JSON: its quotes arrive escaped.
-		const message = (failure?.message ?? '').replace(/\\"/g, '"');
+		// n8n 2.40 publishes the workflow at once and activates its triggers in the background: the
+		// trigger's error is recorded as its trigger status (what the editor shows on the node).
+		const refused = await world.n8n.activate(workflow).then(() => undefined, (error: Error) => error.message.replace(/\\"/g, '"'));
+		const message =
+			refused ??
+			(await waitFor('the trigger to fail activating', async () => {
+				const status = await world.n8n.rest<{ status: string; triggers: Array<{ status: string; errorMessage: string | null }> }>(
+					'GET',
+					`/workflows/${workflow.id}/publication-status`,
+				);
+				return status.status === 'failed' ? (status.triggers[0]?.errorMessage ?? '') : undefined;
+			}));
 		expect(message).toContain(`Could not reach the relay at ${down}`);
 		expect(message).toContain('Start the relay, or fix the Relay URL in the "E-Signature Relay API" credential.');
 		expect(await world.relay.subscriptions()).toEqual([]);
+		await world.n8n.deactivate(workflow).catch(() => undefined);
 	});
 });
 
