@@ -16,9 +16,9 @@ export class DocuSealApi implements ICredentialType {
 
 	displayName = 'DocuSeal API';
 
-	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
+	icon = { light: 'file:../nodes/DocuSeal/docuseal.svg', dark: 'file:../nodes/DocuSeal/docuseal.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/README.md#docuseal';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers/docuseal.md#credentials';
 
 	properties: INodeProperties[] = [
 		{

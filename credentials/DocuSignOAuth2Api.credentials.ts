@@ -15,9 +15,9 @@ export class DocuSignOAuth2Api implements ICredentialType {
 
 	displayName = 'DocuSign OAuth2 API';
 
-	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
+	icon = { light: 'file:../nodes/DocuSign/docusign.svg', dark: 'file:../nodes/DocuSign/docusign.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/README.md#docusign';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers/docusign.md#credentials';
 
 	properties: INodeProperties[] = [
 		{

@@ -14,9 +14,9 @@ export class DocumensoApi implements ICredentialType {
 
 	displayName = 'Documenso API';
 
-	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
+	icon = { light: 'file:../nodes/Documenso/documenso.svg', dark: 'file:../nodes/Documenso/documenso.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/README.md#documenso';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers/documenso.md#credentials';
 
 	properties: INodeProperties[] = [
 		{

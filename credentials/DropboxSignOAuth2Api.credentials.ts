@@ -11,9 +11,9 @@ export class DropboxSignOAuth2Api implements ICredentialType {
 
 	displayName = 'Dropbox Sign OAuth2 API';
 
-	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
+	icon = { light: 'file:../nodes/DropboxSign/dropboxsign.svg', dark: 'file:../nodes/DropboxSign/dropboxsign.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/README.md#dropbox-sign';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers/dropbox-sign.md#credentials';
 
 	properties: INodeProperties[] = [
 		{ displayName: 'Base URL', name: 'baseUrl', type: 'string', default: 'https://api.hellosign.com/v3' },

@@ -16,9 +16,9 @@ export class SignNowApiKeyApi implements ICredentialType {
 
 	displayName = 'SignNow API Key API';
 
-	icon = { light: 'file:../nodes/ESign/signnow.svg', dark: 'file:../nodes/ESign/signnow.dark.svg' } as const;
+	icon = { light: 'file:../nodes/SignNow/signnow.svg', dark: 'file:../nodes/SignNow/signnow.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/signnow.md';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers/signnow.md#credentials';
 
 	properties: INodeProperties[] = [
 		...signNowEnvironmentProperties(

@@ -18,9 +18,9 @@ export class SignNowOAuth2Api implements ICredentialType {
 
 	displayName = 'SignNow OAuth2 API';
 
-	icon = { light: 'file:../nodes/ESign/signnow.svg', dark: 'file:../nodes/ESign/signnow.dark.svg' } as const;
+	icon = { light: 'file:../nodes/SignNow/signnow.svg', dark: 'file:../nodes/SignNow/signnow.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/signnow.md';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers/signnow.md#credentials';
 
 	properties: INodeProperties[] = [
 		...signNowEnvironmentProperties(

@@ -14,9 +14,9 @@ export class SignOsApi implements ICredentialType {
 
 	displayName = 'SignOS API';
 
-	icon = { light: 'file:../nodes/ESign/esign.svg', dark: 'file:../nodes/ESign/esign.dark.svg' } as const;
+	icon = { light: 'file:../nodes/SignOs/signos.svg', dark: 'file:../nodes/SignOs/signos.dark.svg' } as const;
 
-	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/README.md#signos';
+	documentationUrl = 'https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/providers/signos.md#credentials';
 
 	properties: INodeProperties[] = [
 		{

@@ -19,6 +19,9 @@ export class ESign implements INodeType {
 		subtitle: '={{ $parameter["operation"] + ": " + $parameter["resource"] }}',
 		description: 'Upload documents, place signature fields, invite signers and download signed PDFs',
 		defaults: { name: 'E-Signature' },
+		// Replaced by one node per provider (SignNow, DocuSign…); kept loadable so workflows built on
+		// it still run, but no longer offered in the nodes panel.
+		hidden: true,
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],

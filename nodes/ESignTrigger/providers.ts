@@ -5,8 +5,13 @@
  */
 import type { ProviderAdapter } from '../providers/adapter';
 import { findAdapter, providerAdapters } from '../providers/adapters';
+import { DOCUMENSO_EVENT_TYPES } from '../providers/documenso/webhook';
+import { DOCUSEAL_EVENT_TYPES } from '../providers/docuseal/webhook';
+import { DOCUSIGN_EVENT_TYPES } from '../providers/docusign/webhook';
+import { DROPBOX_SIGN_EVENT_TYPES } from '../providers/dropbox-sign/webhook';
 import type { CanonicalEventType } from '../providers/events';
 import { SIGNNOW_EVENT_TYPES } from '../providers/signnow/webhook';
+import { SIGNOS_EVENT_TYPES } from '../providers/signos/webhook';
 import type { WebhookHandler } from '../providers/webhook';
 import { webhookHandlers } from '../providers/webhooks';
 
@@ -49,3 +54,17 @@ export function providerEventsFor(provider: TriggerProvider, eventTypes: readonl
 		return type !== undefined && eventTypes.includes(type);
 	});
 }
+
+/**
+ * Each provider's own event names and the canonical type each becomes (the tables its webhook
+ * module normalizes with), so its trigger can show the provider's words beside the canonical
+ * type. A provider's trigger offers the canonical types its table reaches, plus `other`.
+ */
+export const providerEventTypes: Readonly<Record<string, Readonly<Record<string, CanonicalEventType>>>> = {
+	signnow: SIGNNOW_EVENT_TYPES,
+	documenso: DOCUMENSO_EVENT_TYPES,
+	docuseal: DOCUSEAL_EVENT_TYPES,
+	'dropbox-sign': DROPBOX_SIGN_EVENT_TYPES,
+	docusign: DOCUSIGN_EVENT_TYPES,
+	signos: SIGNOS_EVENT_TYPES,
+};

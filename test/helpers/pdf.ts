@@ -12,9 +12,11 @@ export interface PdfOptions {
 	title?: string;
 	/** Each page is a list of text lines. */
 	pages: string[][];
+	/** Page size in points (1/72 inch); US Letter (612 × 792) by default, A4 is 595 × 842. */
+	size?: { width: number; height: number };
 }
 
-export function makePdf({ title = 'Document', pages }: PdfOptions): Buffer {
+export function makePdf({ title = 'Document', pages, size = { width: 612, height: 792 } }: PdfOptions): Buffer {
 	if (pages.length === 0) throw new Error('A PDF needs at least one page');
 	const objects: string[] = [];
 	// 1: catalog, 2: pages, 3: font, 4: info; then page + content pairs.
@@ -28,13 +30,13 @@ export function makePdf({ title = 'Document', pages }: PdfOptions): Buffer {
 		const stream = [
 			'BT',
 			'/F1 14 Tf',
-			'72 760 Td',
+			`72 ${size.height - 32} Td`,
 			'18 TL',
 			...lines.map((line) => `(${escapePdfText(line)}) '`),
 			'ET',
 		].join('\n');
 		objects[pageId] =
-			`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageId + 1} 0 R >>`;
+			`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${size.width} ${size.height}] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageId + 1} 0 R >>`;
 		objects[pageId + 1] = `<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`;
 	});
 
@@ -89,4 +91,15 @@ export function looksLikePdf(bytes: Buffer): boolean {
 export function pdfPageCount(bytes: Buffer): number | undefined {
 	const match = /\/Type \/Pages [^>]*\/Count (\d+)/.exec(bytes.toString('latin1'));
 	return match ? Number(match[1]) : undefined;
+}
+
+/** Each page's size in points, from its MediaBox, in page order (pages of files made by `makePdf`). */
+export function pdfPageSizes(bytes: Buffer): Array<{ width: number; height: number }> {
+	const sizes: Array<{ width: number; height: number }> = [];
+	const page = /\/Type \/Page\b[^>]*?\/MediaBox \[\s*([\d.-]+)\s+([\d.-]+)\s+([\d.-]+)\s+([\d.-]+)\s*\]/g;
+	for (const match of bytes.toString('latin1').matchAll(page)) {
+		const [x0, y0, x1, y1] = match.slice(1, 5).map(Number);
+		sizes.push({ width: Math.abs(x1 - x0), height: Math.abs(y1 - y0) });
+	}
+	return sizes;
 }

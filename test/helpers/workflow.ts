@@ -78,33 +78,20 @@ export interface RunWorkflowOptions {
 	startNode?: string;
 }
 
-export async function runWorkflow(options: RunWorkflowOptions): Promise<IRun> {
-	const workflow = new Workflow({
-		id: 'test-workflow',
-		name: 'test',
-		nodes: options.nodes,
-		connections: options.connections,
-		active: false,
-		nodeTypes: nodeTypesFrom(options.nodeTypes),
-		settings: {},
-	});
-	const workflowData: IWorkflowBase = {
-		id: 'test-workflow',
-		name: 'test',
-		active: false,
-		isArchived: false,
-		nodes: options.nodes,
-		connections: options.connections,
-		createdAt: new Date(),
-		updatedAt: new Date(),
-		settings: {},
-		activeVersionId: null,
-	} as unknown as IWorkflowBase;
+/**
+ * What n8n hands the engine besides the workflow: hooks, the credentials helper and the
+ * instance URLs (webhooks under http://localhost:5678/webhook). Shared by workflow runs and
+ * the trigger tests' activation hooks.
+ */
+export function testAdditionalData(
+	credentialsHelper: TestCredentialsHelper,
+	workflowData: IWorkflowBase,
+): IWorkflowExecuteAdditionalData {
 	const executionId = `test-${Math.random().toString(36).slice(2)}`;
 	const hooks = new ExecutionLifecycleHooks('manual', executionId, workflowData);
-	const additionalData = {
+	return {
 		hooks,
-		credentialsHelper: options.credentialsHelper,
+		credentialsHelper,
 		executionId,
 		restApiUrl: 'http://localhost:5678/rest',
 		instanceBaseUrl: 'http://localhost:5678/',
@@ -129,6 +116,31 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<IRun> {
 			throw new Error('Code runners are not available in the test harness');
 		},
 	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
+export async function runWorkflow(options: RunWorkflowOptions): Promise<IRun> {
+	const workflow = new Workflow({
+		id: 'test-workflow',
+		name: 'test',
+		nodes: options.nodes,
+		connections: options.connections,
+		active: false,
+		nodeTypes: nodeTypesFrom(options.nodeTypes),
+		settings: {},
+	});
+	const workflowData: IWorkflowBase = {
+		id: 'test-workflow',
+		name: 'test',
+		active: false,
+		isArchived: false,
+		nodes: options.nodes,
+		connections: options.connections,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+		settings: {},
+		activeVersionId: null,
+	} as unknown as IWorkflowBase;
+	const additionalData = testAdditionalData(options.credentialsHelper, workflowData);
 	const startNode = workflow.getNode(options.startNode ?? options.nodes[0].name) ?? undefined;
 	return await new WorkflowExecute(additionalData, 'manual').run({ workflow, startNode });
 }

@@ -7,7 +7,7 @@ import type { ICredentialDataDecryptedObject, INodeCredentialsDetails, INodeExec
 import { SignNowApi } from '../../credentials/SignNowApi.credentials';
 import { SignNowApiKeyApi } from '../../credentials/SignNowApiKeyApi.credentials';
 import { SignNowOAuth2Api } from '../../credentials/SignNowOAuth2Api.credentials';
-import { ESign } from '../../nodes/ESign/ESign.node';
+import { SignNow } from '../../nodes/SignNow/SignNow.node';
 import { runNode, TestCredentialsHelper, type NodeRun } from '../helpers';
 import { startSignNowSimulator, type SignNowSimulator, type SignNowSimulatorOptions } from '../simulators/signnow';
 
@@ -97,7 +97,7 @@ export async function setUp(
 	const data = options.data ?? credentialData(sim, authentication);
 	if (authentication === 'oAuth2' && !options.data) data.oauthTokenData = await connectOAuth2(sim);
 	const credential = credentials.add(CREDENTIAL_TYPE[authentication], data);
-	const node = new ESign();
+	const node = new SignNow();
 	return {
 		sim,
 		credentials,
@@ -106,12 +106,12 @@ export async function setUp(
 		run: async (parameters, input, continueOnFail) =>
 			await runNode({
 				node: {
-					type: 'eSign',
-					parameters: { provider: 'signnow', authentication, ...parameters } as INodeParameters,
+					type: 'signNow',
+					parameters: { authentication, ...parameters } as INodeParameters,
 					credentials: { [CREDENTIAL_TYPE[authentication]]: credential },
 					continueOnFail,
 				},
-				nodeTypes: { eSign: node },
+				nodeTypes: { signNow: node },
 				credentialsHelper: credentials,
 				input,
 			}),

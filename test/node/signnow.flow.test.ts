@@ -5,7 +5,7 @@
  */
 import type { IConnections, INode, INodeParameters, NodeConnectionType } from 'n8n-workflow';
 
-import { ESign } from '../../nodes/ESign/ESign.node';
+import { SignNow } from '../../nodes/SignNow/SignNow.node';
 import { binaryBytes, binaryItem, contractPdf, FIXTURE_NODE_TYPE, fixtureNode, runWorkflow } from '../helpers';
 import { simulatorControl } from '../simulators/signnow';
 import { setUp, type Fixture } from './signnow-fixture';
@@ -26,10 +26,10 @@ function esignNode(name: string, x: number, parameters: INodeParameters): INode 
 	return {
 		id: name,
 		name,
-		type: 'eSign',
+		type: 'signNow',
 		typeVersion: 1,
 		position: [x, 0],
-		parameters: { provider: 'signnow', authentication: 'passwordGrant', ...parameters },
+		parameters: { authentication: 'passwordGrant', ...parameters },
 		credentials: { signNowApi: fx.credential },
 	};
 }
@@ -66,7 +66,7 @@ test('upload → add fields → invite for each contract, then download each sig
 		nodes,
 		connections: chain(['Contracts', 'Upload', 'Place Signature', 'Invite']),
 		nodeTypes: {
-			eSign: new ESign(),
+			signNow: new SignNow(),
 			[FIXTURE_NODE_TYPE]: fixtureNode(contracts.map((c) => binaryItem(c.pdf, `${c.email}.pdf`, 'application/pdf', 'data', { email: c.email }))),
 		},
 		credentialsHelper: fx.credentials,
@@ -91,7 +91,7 @@ test('upload → add fields → invite for each contract, then download each sig
 			esignNode('Download', 200, { resource: 'document', operation: 'download', documentId: '={{ $json.documentId }}', binaryPropertyName: 'signed' }),
 		],
 		connections: chain(['Completed', 'Download']),
-		nodeTypes: { eSign: new ESign(), [FIXTURE_NODE_TYPE]: fixtureNode(uploads.map((u) => ({ json: { documentId: u.json.id } }))) },
+		nodeTypes: { signNow: new SignNow(), [FIXTURE_NODE_TYPE]: fixtureNode(uploads.map((u) => ({ json: { documentId: u.json.id } }))) },
 		credentialsHelper: fx.credentials,
 	});
 	expect(download.data.resultData.error).toBeUndefined();

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { DocumensoApi } from '../../credentials/DocumensoApi.credentials';
-import { ESign } from '../../nodes/ESign/ESign.node';
+import { Documenso } from '../../nodes/Documenso/Documenso.node';
 import { documensoWebhook } from '../../nodes/providers/documenso/webhook';
 import { binaryBytes, binaryItem, contractPdf, runNode, TestCredentialsHelper } from '../helpers';
 import { startDocumensoSimulator, type DocumensoSimulator } from '../simulators/documenso/simulator';
@@ -30,11 +30,11 @@ afterEach(async () => {
 async function run(parameters: Record<string, unknown>, input = [{ json: {} }] as Parameters<typeof runNode>[0]['input']) {
 	return await runNode({
 		node: {
-			type: 'eSign',
-			parameters: { provider: 'documenso', authentication: 'apiToken', ...parameters },
+			type: 'documenso',
+			parameters: { authentication: 'apiToken', ...parameters },
 			credentials: { documensoApi: credential },
 		},
-		nodeTypes: { eSign: new ESign() },
+		nodeTypes: { documenso: new Documenso() },
 		credentialsHelper: credentials,
 		input,
 	});
@@ -134,11 +134,11 @@ describe('E-Signature node × Documenso simulator', () => {
 		const bad = credentials.add('documensoApi', { apiToken: 'api_wrong', baseUrl: simulator.apiBaseUrl }) as { id: string; name: string };
 		const result = await runNode({
 			node: {
-				type: 'eSign',
-				parameters: { provider: 'documenso', authentication: 'apiToken', resource: 'document', operation: 'get', documentId: 'envelope_x' },
+				type: 'documenso',
+				parameters: { authentication: 'apiToken', resource: 'document', operation: 'get', documentId: 'envelope_x' },
 				credentials: { documensoApi: bad },
 			},
-			nodeTypes: { eSign: new ESign() },
+			nodeTypes: { documenso: new Documenso() },
 			credentialsHelper: credentials,
 		});
 		expect(result.error?.message ?? '').toMatch(/Unauthorized|401|authori/i);

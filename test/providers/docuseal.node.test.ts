@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { DocuSealApi } from '../../credentials/DocuSealApi.credentials';
-import { ESign } from '../../nodes/ESign/ESign.node';
+import { DocuSeal } from '../../nodes/DocuSeal/DocuSeal.node';
 import { docusealWebhook } from '../../nodes/providers/docuseal/webhook';
 import { binaryBytes, binaryItem, contractPdf, makePdf, runNode, testCredential, TestCredentialsHelper } from '../helpers';
 import { startDocuSealSimulator, type DocuSealSimulator } from '../simulators/docuseal/simulator';
@@ -33,11 +33,11 @@ afterEach(async () => {
 async function run(parameters: Record<string, unknown>, input?: INodeExecutionData[], details = credential) {
 	return await runNode({
 		node: {
-			type: 'eSign',
-			parameters: { provider: 'docuseal', authentication: 'apiKey', ...parameters },
+			type: 'docuSeal',
+			parameters: { authentication: 'apiKey', ...parameters },
 			credentials: { docuSealApi: details },
 		},
-		nodeTypes: { eSign: new ESign() },
+		nodeTypes: { docuSeal: new DocuSeal() },
 		credentialsHelper: credentials,
 		input,
 	});

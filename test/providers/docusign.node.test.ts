@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeCredentialsDetails, INodeExecutionData } from 'n8n-workflow';
 
 import { DocuSignOAuth2Api } from '../../credentials/DocuSignOAuth2Api.credentials';
-import { ESign } from '../../nodes/ESign/ESign.node';
+import { DocuSign } from '../../nodes/DocuSign/DocuSign.node';
 import { docusignWebhook } from '../../nodes/providers/docusign/webhook';
 import {
 	binaryBytes,
@@ -65,11 +65,11 @@ afterEach(async () => {
 async function run(parameters: Record<string, unknown>, input?: INodeExecutionData[], details = credential) {
 	return await runNode({
 		node: {
-			type: 'eSign',
-			parameters: { provider: 'docusign', authentication: 'oAuth2', ...parameters },
+			type: 'docuSign',
+			parameters: { authentication: 'oAuth2', ...parameters },
 			credentials: { docuSignOAuth2Api: details },
 		},
-		nodeTypes: { eSign: new ESign() },
+		nodeTypes: { docuSign: new DocuSign() },
 		credentialsHelper: credentials,
 		input,
 	});

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { DropboxSignApi } from '../../credentials/DropboxSignApi.credentials';
-import { ESign } from '../../nodes/ESign/ESign.node';
+import { DropboxSign } from '../../nodes/DropboxSign/DropboxSign.node';
 import { dropboxSignWebhook } from '../../nodes/providers/dropbox-sign/webhook';
 import { binaryBytes, binaryItem, contractPdf, runNode, TestCredentialsHelper } from '../helpers';
 import { ACK, startDropboxSignSimulator, type DropboxSignSimulator } from '../simulators/dropbox-sign/simulator';
@@ -31,11 +31,11 @@ afterEach(async () => {
 async function run(parameters: Record<string, unknown>) {
 	return await runNode({
 		node: {
-			type: 'eSign',
-			parameters: { provider: 'dropbox-sign', authentication: 'apiKey', ...parameters },
+			type: 'dropboxSign',
+			parameters: { authentication: 'apiKey', ...parameters },
 			credentials: { dropboxSignApi: credential },
 		},
-		nodeTypes: { eSign: new ESign() },
+		nodeTypes: { dropboxSign: new DropboxSign() },
 		credentialsHelper: credentials,
 	});
 }
@@ -43,9 +43,8 @@ async function run(parameters: Record<string, unknown>) {
 async function sendRequest(extra: Record<string, unknown> = {}): Promise<string> {
 	const sent = await runNode({
 		node: {
-			type: 'eSign',
+			type: 'dropboxSign',
 			parameters: {
-				provider: 'dropbox-sign',
 				authentication: 'apiKey',
 				resource: 'signatureRequest',
 				operation: 'send',
@@ -56,7 +55,7 @@ async function sendRequest(extra: Record<string, unknown> = {}): Promise<string>
 			},
 			credentials: { dropboxSignApi: credential },
 		},
-		nodeTypes: { eSign: new ESign() },
+		nodeTypes: { dropboxSign: new DropboxSign() },
 		credentialsHelper: credentials,
 		input: [binaryItem(contractPdf('Offer', 2), 'offer.pdf')],
 	});
@@ -145,11 +144,11 @@ describe('E-Signature node × Dropbox Sign simulator', () => {
 		const bad = credentials.add('dropboxSignApi', { apiKey: 'wrong', baseUrl: simulator.apiBaseUrl }) as { id: string; name: string };
 		const result = await runNode({
 			node: {
-				type: 'eSign',
-				parameters: { provider: 'dropbox-sign', authentication: 'apiKey', resource: 'document', operation: 'get', documentId: 'a'.repeat(40) },
+				type: 'dropboxSign',
+				parameters: { authentication: 'apiKey', resource: 'document', operation: 'get', documentId: 'a'.repeat(40) },
 				credentials: { dropboxSignApi: bad },
 			},
-			nodeTypes: { eSign: new ESign() },
+			nodeTypes: { dropboxSign: new DropboxSign() },
 			credentialsHelper: credentials,
 		});
 		expect(result.error?.message ?? '').toMatch(/Unauthorized|401/i);

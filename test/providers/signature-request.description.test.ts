@@ -1,24 +1,26 @@
 /**
- * The node's description offers Signature Request (Send, Remind) only for providers whose adapter
- * implements the one-shot capability, and the Send operation's fields resolve per signer.
+ * Each provider's node offers Signature Request (Send, Remind) only when its adapter implements
+ * the one-shot capability, and only the other operations it implements.
  */
-import { ESign } from '../../nodes/ESign/ESign.node';
+import { providerNode } from '../helpers/provider-nodes';
 
-const properties = new ESign().description.properties;
+function propertiesOf(provider: string) {
+	return providerNode(provider).node.description.properties;
+}
 
 function resourcesOf(provider: string): string[] {
-	const property = properties.find((p) => p.name === 'resource' && p.displayOptions?.show?.provider?.includes(provider));
+	const property = propertiesOf(provider).find((p) => p.name === 'resource');
 	return (property?.options ?? []).map((option) => (option as { value: string }).value);
 }
 
 function operationsOf(provider: string, resource: string): string[] {
-	const property = properties.find(
-		(p) => p.name === 'operation' && p.displayOptions?.show?.provider?.includes(provider) && p.displayOptions?.show?.resource?.includes(resource),
+	const property = propertiesOf(provider).find(
+		(p) => p.name === 'operation' && p.displayOptions?.show?.resource?.includes(resource),
 	);
 	return (property?.options ?? []).map((option) => (option as { value: string }).value);
 }
 
-describe('Signature Request resource in the E-Signature node', () => {
+describe('Signature Request resource in the provider nodes', () => {
 	it.each(['dropbox-sign', 'docusign', 'docuseal'])('is offered for %s with Send and Remind', (provider) => {
 		expect(resourcesOf(provider)).toContain('signatureRequest');
 		expect(operationsOf(provider, 'signatureRequest')).toEqual(['send', 'remind']);

@@ -6,7 +6,7 @@
 import { Workflow, type INode, type IHttpRequestOptions } from 'n8n-workflow';
 
 import { SignOsApi } from '../../credentials/SignOsApi.credentials';
-import { ESign } from '../../nodes/ESign/ESign.node';
+import { SignOs } from '../../nodes/SignOs/SignOs.node';
 import { binaryBytes, binaryItem, contractPdf, runNode, TestCredentialsHelper } from '../helpers';
 import { SignOsSimulator } from '../simulators/signos/server';
 
@@ -27,11 +27,11 @@ afterEach(async () => {
 async function run(parameters: Record<string, unknown>, input?: Parameters<typeof runNode>[0]['input'], as = credential) {
 	return await runNode({
 		node: {
-			type: 'eSign',
-			parameters: { provider: 'signos', authentication: 'apiKey', ...parameters },
+			type: 'signOs',
+			parameters: { authentication: 'apiKey', ...parameters },
 			credentials: { signOsApi: as },
 		},
-		nodeTypes: { eSign: new ESign() },
+		nodeTypes: { signOs: new SignOs() },
 		credentialsHelper: credentials,
 		input,
 	});

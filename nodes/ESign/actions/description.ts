@@ -1,11 +1,13 @@
 /**
- * The parts of the node's description assembled from the provider registry: each provider contributes its
+ * The parts of the nodes' descriptions assembled from the provider registry: each provider contributes its
  * credentials, its Authentication choices and the operations it implements, so adding a provider
- * never touches this file.
+ * never touches this file. `providerProperties`/`providerCredentials` build one provider's own node
+ * (SignNow, DocuSign…); `properties`/`credentials` build the hidden, provider-agnostic E-Signature
+ * node that workflows made before the split still load.
  */
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
-import { supports } from '../../providers/adapter';
+import { supports, type ProviderAdapter } from '../../providers/adapter';
 import { providerAdapters } from '../../providers/adapters';
 import { resources } from './resources';
 
@@ -86,3 +88,97 @@ export const properties: INodeProperties[] = [
 	...operationProperties,
 	...resources.flatMap((resource) => resource.operations.flatMap((operation) => operation.properties)),
 ];
+
+/* ------------------------------------------------------------------------------------------ */
+/* One provider's own node                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/** The resources and operations `adapter` implements, in the order the dropdowns list them. */
+function offeredResources(adapter: ProviderAdapter) {
+	return resources
+		.map((resource) => ({
+			resource,
+			operations: resource.operations.filter((operation) => supports(adapter, resource.value, operation.value)),
+		}))
+		.filter(({ operations }) => operations.length > 0);
+}
+
+/**
+ * An operation parameter as this provider's node shows it: parameters written for another
+ * provider (their `provider` display condition names someone else) are dropped, and the
+ * `provider` condition itself goes, as the node has no Provider field.
+ */
+function forProvider(property: INodeProperties, adapter: ProviderAdapter): INodeProperties | undefined {
+	const show = property.displayOptions?.show;
+	if (!show || !('provider' in show)) return property;
+	const providers = show.provider as unknown[];
+	if (!providers.includes(adapter.provider)) return undefined;
+	const rest = Object.fromEntries(Object.entries(show).filter(([key]) => key !== 'provider'));
+	return { ...property, displayOptions: { ...property.displayOptions, show: rest } };
+}
+
+export function providerProperties(adapter: ProviderAdapter): INodeProperties[] {
+	const offered = offeredResources(adapter);
+	const properties: INodeProperties[] = [];
+	// Defaults are set after the literals: each provider's first choice is its default.
+	if (adapter.credentials.length > 1) {
+		const authentication: INodeProperties = {
+			displayName: 'Authentication',
+			name: 'authentication',
+			type: 'options',
+			noDataExpression: true,
+			options: adapter.credentials.map((option) => ({ name: option.displayName, value: option.value })),
+			default: '',
+		};
+		authentication.default = adapter.credentials[0].value;
+		properties.push(authentication);
+	}
+	const resource: INodeProperties = {
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'options',
+		noDataExpression: true,
+		options: offered.map((entry) => ({ name: entry.resource.name, value: entry.resource.value })),
+		default: '',
+	};
+	resource.default = offered[0]?.resource.value ?? 'document';
+	properties.push(resource);
+	for (const entry of offered) {
+		const operation: INodeProperties = {
+			displayName: 'Operation',
+			name: 'operation',
+			type: 'options',
+			noDataExpression: true,
+			displayOptions: { show: { resource: [entry.resource.value] } },
+			options: entry.operations.map(({ value, name, action, description }) => ({ name, value, action, description })),
+			default: '',
+		};
+		operation.default = entry.operations[0].value;
+		properties.push(operation);
+	}
+	// An operation file may share one parameter object between operations: list it once.
+	const seen = new Set<INodeProperties>();
+	for (const { operations } of offered) {
+		for (const operation of operations) {
+			for (const property of operation.properties) {
+				if (seen.has(property)) continue;
+				seen.add(property);
+				const shown = forProvider(property, adapter);
+				if (shown) properties.push(shown);
+			}
+		}
+	}
+	return properties;
+}
+
+/** Only this provider's credentials; with several, the Authentication field picks one. */
+export function providerCredentials(adapter: ProviderAdapter): NonNullable<INodeTypeDescription['credentials']> {
+	if (adapter.credentials.length === 1) {
+		return [{ name: adapter.credentials[0].credentialType, required: true }];
+	}
+	return adapter.credentials.map((option) => ({
+		name: option.credentialType,
+		required: true,
+		displayOptions: { show: { authentication: [option.value] } },
+	}));
+}

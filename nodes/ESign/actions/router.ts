@@ -50,13 +50,17 @@ function toNodeError(context: IExecuteFunctions, error: unknown, itemIndex: numb
 	return new NodeOperationError(context.getNode(), error as Error, { itemIndex });
 }
 
-export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+/**
+ * A provider's own node passes its adapter (its `provider` is fixed, whatever the parameters
+ * say); the provider-agnostic E-Signature node passes none and reads its Provider field.
+ */
+export async function router(this: IExecuteFunctions, fixedAdapter?: ProviderAdapter): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const output: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		try {
-			const provider = this.getNodeParameter('provider', itemIndex) as string;
-			const adapter = findAdapter(provider);
+			const provider = fixedAdapter ? fixedAdapter.provider : (this.getNodeParameter('provider', itemIndex) as string);
+			const adapter = fixedAdapter ?? findAdapter(provider);
 			if (!adapter) {
 				throw new NodeOperationError(this.getNode(), `Unknown e-signature provider "${provider}"`, { itemIndex });
 			}

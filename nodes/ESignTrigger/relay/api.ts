@@ -12,6 +12,8 @@ import {
 } from 'n8n-workflow';
 
 export const RELAY_CREDENTIAL = 'eSignRelayApi';
+/** The relay credential's name in n8n's credential list (`ESignRelayApi.displayName`). */
+export const RELAY_CREDENTIAL_NAME = 'E-Signature Relay API';
 
 export interface SubscriptionFilter {
 	sources: string[];
@@ -26,6 +28,31 @@ export interface RelaySubscription extends SubscriptionFilter {
 	status?: string;
 	/** Only present in the answer to the create call. */
 	secret?: string;
+}
+
+/** Socket error codes in words (see the catch in `call`). */
+const SOCKET_ERRORS: Record<string, string> = {
+	ECONNREFUSED: 'the connection was refused (nothing listens there)',
+	ENOTFOUND: 'the host name does not resolve',
+	EAI_AGAIN: 'the host name does not resolve',
+	ETIMEDOUT: 'the connection timed out',
+	ECONNRESET: 'the connection was closed',
+	EHOSTUNREACH: 'the host is unreachable',
+};
+
+/** The socket error code somewhere in what n8n's request helper threw. */
+function socketErrorCode(error: unknown): string | undefined {
+	const seen = new Set<unknown>();
+	let current: unknown = error;
+	while (current && typeof current === 'object' && !seen.has(current)) {
+		seen.add(current);
+		const candidate = current as { code?: unknown; cause?: unknown; message?: unknown };
+		if (typeof candidate.code === 'string' && /^E[A-Z_]+$/.test(candidate.code)) return candidate.code;
+		const named = typeof candidate.message === 'string' ? /\b(E[A-Z_]{4,})\b/.exec(candidate.message) : null;
+		if (named && SOCKET_ERRORS[named[1]]) return named[1];
+		current = candidate.cause;
+	}
+	return undefined;
 }
 
 interface RelayResponse {
@@ -44,7 +71,7 @@ async function call(
 	if (!/^https?:\/\//i.test(baseUrl)) {
 		throw new NodeOperationError(
 			context.getNode(),
-			`The relay URL "${baseUrl}" in the E-Signature Relay credential is not an http(s) URL`,
+			`The Relay URL "${baseUrl}" in the "${RELAY_CREDENTIAL_NAME}" credential is not an http(s) URL`,
 			{ description: 'Set it to where your relay listens, e.g. https://relay.example.com' },
 		);
 	}
@@ -64,10 +91,17 @@ async function call(
 		)) as { statusCode: number; body: unknown };
 		return { statusCode: response.statusCode, body: response.body };
 	} catch (error) {
-		throw new NodeApiError(context.getNode(), error as JsonObject, {
-			message: `Could not reach the relay at ${baseUrl}`,
-			description: `Check that the relay is running and that n8n can reach it. Request: ${method} ${path}`,
-		});
+		// n8n shows only the message when activation fails: it must say what to do. n8n's errors
+		// replace any message naming a socket error code (ECONNREFUSED…) with a generic text, so
+		// the code is put in words here and kept as is in the description.
+		const code = socketErrorCode(error);
+		throw new NodeOperationError(
+			context.getNode(),
+			`Could not reach the relay at ${baseUrl}: ${SOCKET_ERRORS[code ?? ''] ?? 'no answer'}. Start the relay, or fix the Relay URL in the "${RELAY_CREDENTIAL_NAME}" credential.`,
+			{
+				description: `n8n sent ${method} ${path} to ${baseUrl} and got no answer${code ? ` (${code})` : ''}. If the relay runs, check that n8n can reach that host and port (firewall, Docker network, http vs https).`,
+			},
+		);
 	}
 }
 
@@ -78,7 +112,7 @@ function failure(context: IHookFunctions, what: string, response: RelayResponse)
 			: String(response.body ?? '');
 	const hint =
 		response.statusCode === 401 || response.statusCode === 403
-			? 'The relay refused the API token: check the token in the E-Signature Relay credential.'
+			? `The relay refused the API token: check the API Token in the "${RELAY_CREDENTIAL_NAME}" credential.`
 			: `The relay answered: ${detail.slice(0, 500)}`;
 	return new NodeApiError(
 		context.getNode(),

@@ -18,6 +18,7 @@ import {
 	type ProviderAdapter,
 	type ProviderClient,
 } from '../adapter';
+import { assertFieldsOnPages } from '../field-placement';
 
 export const DOCUMENSO_CLOUD_API = 'https://app.documenso.com/api/v2';
 
@@ -191,6 +192,8 @@ export const documensoAdapter: ProviderAdapter = {
 					);
 				}
 			}
+			// Positions are sent as percentages of a US Letter page: a field beyond it cannot be placed.
+			assertFieldsOnPages(fields, () => ({ width: PAGE_WIDTH_PT, height: PAGE_HEIGHT_PT }), 'the page Documenso positions are converted against');
 			const envelope = await getEnvelope(client, documentId);
 			const recipients = await ensureRecipients(
 				client,

@@ -23,6 +23,7 @@ import {
 	type ProviderClient,
 	type WebhookSubscription,
 } from '../adapter';
+import { assertFieldsOnPages, type PageSize } from '../field-placement';
 import { signNowApiBaseUrl } from './environment';
 
 /* ---------------------------------------------------------------------------------------- */
@@ -62,6 +63,8 @@ export interface SignNowDocument {
 	id: string;
 	document_name?: string;
 	page_count?: string | number;
+	/** Each page with its size (`Page { src, size: { width, height } }` in SignNow's SDK). */
+	pages?: Array<{ src?: string; size?: { width?: number | string; height?: number | string } }>;
 	created?: string | number;
 	updated?: string | number;
 	roles?: SignNowRole[];
@@ -90,6 +93,14 @@ const FIELD_TYPE_TO_SIGNNOW: Record<FieldType, string> = {
 	date: 'text',
 	checkbox: 'checkbox',
 };
+
+/** The size SignNow reports for a page (1-based), when it reports a usable one. */
+function signNowPageSize(document: SignNowDocument, page: number): PageSize | undefined {
+	const size = document.pages?.[page - 1]?.size;
+	const width = Number(size?.width);
+	const height = Number(size?.height);
+	return width > 0 && height > 0 ? { width, height } : undefined;
+}
 
 /** One of our fields as SignNow's `PUT /document/{id}` wants it (0-based `page_number`). */
 export function toSignNowField(field: FieldInput): Record<string, unknown> {
@@ -308,7 +319,7 @@ export const signNowAdapter: ProviderAdapter = {
 	displayName: 'SignNow',
 	credentials: [
 		{ value: 'oAuth2', displayName: 'OAuth2 (Connect Button)', credentialType: 'signNowOAuth2Api' },
-		{ value: 'passwordGrant', displayName: 'Client ID, Secret and Password', credentialType: 'signNowApi' },
+		{ value: 'passwordGrant', displayName: 'Password Grant', credentialType: 'signNowApi' },
 		{ value: 'apiKey', displayName: 'API Key', credentialType: 'signNowApiKeyApi' },
 	],
 	webhookEvents: SIGNNOW_WEBHOOK_EVENTS,
@@ -338,6 +349,7 @@ export const signNowAdapter: ProviderAdapter = {
 					);
 				}
 			}
+			assertFieldsOnPages(fields, (page) => signNowPageSize(current, page));
 			const kept = (current.fields ?? []).map(existingFieldForPut).filter((field) => field !== undefined);
 			await client.request({
 				method: 'PUT',

@@ -65,7 +65,7 @@ export class N8nProcess {
 	}
 
 	static async start(options: { installDir: string; env?: Record<string, string> }): Promise<N8nProcess> {
-		if (!existsSync(join(PACKAGE_DIST, 'nodes/ESignTrigger/ESignTrigger.node.js'))) {
+		if (!existsSync(join(PACKAGE_DIST, 'nodes/SignNow/SignNowTrigger.node.js'))) {
 			throw new Error(`${PACKAGE_DIST} has no built trigger: run npm run build first`);
 		}
 		const n8n = new N8nProcess(

@@ -11,7 +11,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { contractPdf, pdfPageCount, signedPdf } from '../../helpers/pdf';
+import { contractPdf, pdfPageCount, pdfPageSizes, signedPdf } from '../../helpers/pdf';
 import { attemptDelivery, CallbackWorker, type SettleOptions } from '../shared/callbacks';
 import {
 	isObject,
@@ -199,6 +199,7 @@ function ownedDocument(state: SignNowState, user: SimUser, id: string): SimDocum
 
 function documentJson(state: SignNowState, document: SimDocument) {
 	const owner = state.users.get(document.ownerId);
+	const sizes = pdfPageSizes(document.original);
 	return {
 		id: document.id,
 		user_id: document.ownerId,
@@ -268,9 +269,10 @@ function documentJson(state: SignNowState, document: SimDocument) {
 		settings: { no_document_attachment: false, no_document_file_attachments: false },
 		parent_id: documentsFolderId(document.ownerId),
 		originator_logo: '',
+		// Each page with its size from the PDF's MediaBox (the SDK's Page { src, size: { width, height } }).
 		pages: Array.from({ length: document.pageCount }, (_, page) => ({
 			src: `${state.environment}document/${document.id}/page/${page}`,
-			size: { width: 612, height: 792 },
+			size: sizes[page] ?? { width: 612, height: 792 },
 		})),
 	};
 }

@@ -7,10 +7,15 @@ import { documentJson } from './get.operation';
 
 const show = { resource: ['document'], operation: ['addFields'] };
 
+/** Where people get lost placing fields: units, origin and page numbering, with the docs' picture. */
+export const FIELD_PLACEMENT_HINT =
+	'Positions are in PDF points (72 points = 1 inch), measured from the <b>top-left</b> corner of the page; pages count from 1. A US Letter page is 612 × 792, A4 is 595 × 842. <a href="https://github.com/n8n-nodes-esign/n8n-nodes-esign/blob/main/docs/field-placement.md" target="_blank">How to find coordinates</a>';
+
 export const description: INodeProperties[] = [
 	documentIdProperty('document', ['addFields']),
 	{
 		displayName: 'Fields',
+		hint: FIELD_PLACEMENT_HINT,
 		name: 'fields',
 		type: 'fixedCollection',
 		typeOptions: { multipleValues: true },
@@ -27,7 +32,8 @@ export const description: INodeProperties[] = [
 						displayName: 'Height',
 						name: 'height',
 						type: 'number',
-						default: 40
+						default: 40,
+						description: 'In points, downwards from Y (40 points ≈ 14 mm)',
 					},
 					{
 						displayName: 'Label',
@@ -41,7 +47,7 @@ export const description: INodeProperties[] = [
 						name: 'page',
 						type: 'number',
 						default: 1,
-						description: 'Page number, counting from 1',
+						description: 'Page number, counting from 1 (the first page is 1)',
 					},
 					{
 						displayName: 'Required',
@@ -89,21 +95,22 @@ export const description: INodeProperties[] = [
 						displayName: 'Width',
 						name: 'width',
 						type: 'number',
-						default: 200
+						default: 200,
+						description: 'In points, rightwards from X (200 points ≈ 2.8 inches)',
 					},
 					{
 						displayName: 'X',
 						name: 'x',
 						type: 'number',
 						default: 100,
-						description: 'Points from the left edge of the page (72 points	=	1 inch)',
+						description: 'Points from the left edge of the page to the left edge of the field (72 points = 1 inch)',
 					},
 					{
 						displayName: 'Y',
 						name: 'y',
 						type: 'number',
 						default: 600,
-						description: 'Points from the top edge of the page',
+						description: 'Points from the top edge of the page down to the top edge of the field (not from the bottom, as some PDF tools count)',
 					},
 			],
 			},

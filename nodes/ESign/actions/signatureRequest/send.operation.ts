@@ -2,7 +2,7 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, ty
 
 import type { SignatureRequestSigner } from '../../../providers/adapter';
 import { assertEmail, requireMethod } from '../common';
-import { toFieldInput, type FieldParameter } from '../document/addFields.operation';
+import { FIELD_PLACEMENT_HINT, toFieldInput, type FieldParameter } from '../document/addFields.operation';
 import { documentJson } from '../document/get.operation';
 import type { OperationContext } from '../types';
 
@@ -69,6 +69,7 @@ export const description: INodeProperties[] = [
 	{
 		displayName: 'Fields',
 		name: 'signatureFields',
+		hint: FIELD_PLACEMENT_HINT,
 		type: 'fixedCollection',
 		typeOptions: { multipleValues: true },
 		placeholder: 'Add Field',
