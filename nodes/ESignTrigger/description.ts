@@ -141,7 +141,7 @@ export const triggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Dropbox Sign signs only an event\'s time and type (event_hash), not the document, signer or anything else in it. Whoever captured one callback can send that time and type again, within the relay\'s max age, naming any document of your account: Attach Signed PDF would then download that document\'s signed PDF with your credential and hand it to the next node. Before acting on a Dropbox Sign event, read the signature request back from Dropbox Sign (E-Signature node → Get) and check it is complete.',
+			'Dropbox Sign signs only an event\'s time and type (event_hash), not the document, signer or anything else in it. Whoever captured one callback can send that time and type again, within the relay\'s max age, naming any document of your account: Attach Signed PDF would then download that document\'s signed PDF with your credential and hand it to the next node. Before acting on a Dropbox Sign event, read the signature request back from Dropbox Sign (Dropbox Sign node → Document → Get) and check it is complete.',
 		name: 'dropboxSignNotice',
 		type: 'notice',
 		default: '',
