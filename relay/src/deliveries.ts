@@ -23,7 +23,7 @@ import { DELIVERY_STATUSES, DeliveryStore, type DeliveryStatus, type StoredDeliv
 import { Dispatcher } from './dispatcher';
 import type { Metrics, QueueDepth } from './metrics';
 import { OriginGate } from './origin-gate';
-import { ReadySet } from './ready';
+import { ReadySet, readyKey } from './ready';
 import type { Keys, RedisClient } from './redis';
 import type { Sender } from './sender';
 import type { Subscription, SubscriptionStore } from './subscriptions';
@@ -106,7 +106,7 @@ export class DeliveryManager {
 	) {
 		this.store = new DeliveryStore(keys.prefix, queueConnection, command);
 		const dispatchStore = new DeliveryStore(keys.prefix, queueConnection, dispatchConnection);
-		this.ready = new ReadySet(`${keys.prefix}deliveries:ready`, dispatchConnection);
+		this.ready = new ReadySet(readyKey(keys.prefix), dispatchConnection);
 		this.deadIndexKey = `${keys.prefix}deliveries:dead`;
 		this.dispatcher = new Dispatcher({
 			config,
@@ -127,8 +127,23 @@ export class DeliveryManager {
 		});
 	}
 
-	/** Nothing to prepare: a subscription's cap and rate limit are read with it at each claim. */
-	async configure(_subscription: Subscription): Promise<void> {}
+	/**
+	 * Holds a subscription's deliveries (as a slow-down does) for `ms`, or releases them with 0;
+	 * for benchmarks that queue first and time the drain alone.
+	 */
+	async hold(subscriptionId: string, ms: number): Promise<void> {
+		await this.store.pause(subscriptionId, ms);
+		if (ms <= 0) await this.ready.offer(subscriptionId, Date.now(), this.command);
+		this.dispatcher.wake();
+	}
+
+	/**
+	 * Nothing to prepare: a subscription's cap and rate limit are read with it at each claim
+	 * (kept so the admin API's create path reads the same before and after).
+	 */
+	async configure(subscription: Subscription): Promise<void> {
+		void subscription;
+	}
 
 	/**
 	 * Queues one delivery; resolves once it is stored and its subscription is in line.

@@ -46,6 +46,11 @@ if tonumber(ARGV[3]) >= 0 then redis.call('ZADD', KEYS[1], 'LT', ARGV[3], ARGV[1
 return 0
 `, 1);
 
+/** The ready set's key under a relay prefix. */
+export function readyKey(prefix: string): string {
+	return `${prefix}deliveries:ready`;
+}
+
 export class ReadySet {
 	constructor(
 		readonly key: string,
