@@ -19,8 +19,9 @@
 import type { Logger } from 'pino';
 
 import type { RelayConfig } from './config';
-import { DELIVERY_STATUSES, DeliveryStore, type DeliveryStatus, type StoredDelivery } from './delivery-store';
+import { DELIVERY_STATUSES, DeliveryStore, deliveryId, parseDeliveryId, type DeliveryStatus, type StoredDelivery } from './delivery-store';
 import { Dispatcher } from './dispatcher';
+import { migrateLegacyQueues } from './legacy-queues';
 import type { Metrics, QueueDepth } from './metrics';
 import { OriginGate } from './origin-gate';
 import { ReadySet, readyKey } from './ready';
@@ -28,7 +29,7 @@ import type { Keys, RedisClient } from './redis';
 import type { Sender } from './sender';
 import type { Subscription, SubscriptionStore } from './subscriptions';
 
-export { DELIVERY_STATUSES, type DeliveryStatus } from './delivery-store';
+export { DELIVERY_STATUSES, deliveryId, parseDeliveryId, type DeliveryStatus } from './delivery-store';
 
 /** What a delivery carries (the job data). */
 export interface DeliveryJobData {
@@ -53,20 +54,8 @@ export interface DeliveryView {
 	finishedAt: string | null;
 }
 
-const SOURCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const DELIVERY_ID = /^(sub_[0-9a-f]+)\.([A-Za-z0-9_-]{1,64})\.(.+)$/;
 /** Subscriptions read per /metrics scrape at most (those with work or dead letters). */
 const DEPTH_SUBSCRIPTIONS = 1_000;
-
-export function deliveryId(subscriptionId: string, source: string, eventId: string): string {
-	if (!SOURCE_ID.test(source)) throw new Error(`source id "${source}" does not match ${SOURCE_ID.source}`);
-	return `${subscriptionId}.${source}.${eventId}`;
-}
-
-export function parseDeliveryId(id: string): { subscriptionId: string; source: string; eventId: string } | undefined {
-	const match = DELIVERY_ID.exec(id);
-	return match ? { subscriptionId: match[1], source: match[2], eventId: match[3] } : undefined;
-}
 
 function view(stored: StoredDelivery): DeliveryView {
 	return {
@@ -89,10 +78,11 @@ export class DeliveryManager {
 	/** Subscriptions that have dead letters: with the ready set, all the queue-depth metric reads. */
 	private readonly deadIndexKey: string;
 	private readonly dispatcher: Dispatcher;
+	private starting: Promise<void> | undefined;
 
 	constructor(
 		config: RelayConfig,
-		keys: Keys,
+		private readonly keys: Keys,
 		/** Delivery adds (the automatically pipelined ingest connection). */
 		private readonly queueConnection: RedisClient,
 		/** The API's reads and writes. */
@@ -160,11 +150,31 @@ export class DeliveryManager {
 		return id;
 	}
 
-	/** Starts this process's dispatcher (idempotent); a subscription change only needs a look. */
+	/**
+	 * Starts this process's dispatcher, the first time after moving over what the BullMQ
+	 * queues of a previous version still hold; afterwards a subscription change only needs a look.
+	 */
 	reconcile(): Promise<void> {
-		this.dispatcher.start();
+		this.starting ??= this.migrate().then(() => this.dispatcher.start());
 		this.dispatcher.wake();
-		return Promise.resolve();
+		return this.starting;
+	}
+
+	private async migrate(): Promise<void> {
+		try {
+			await migrateLegacyQueues({
+				keys: this.keys,
+				client: this.command,
+				store: this.store,
+				subscriptions: await this.subscriptions.list(),
+				maxAttempts: this.dispatcher.maxAttempts,
+				offer: (subscriptionId) => this.ready.offer(subscriptionId, Date.now(), this.command),
+				logger: this.logger,
+			});
+		} catch (error) {
+			// Left in the old queues, nothing is lost: the next start tries again.
+			this.logger.error({ err: error }, 'could not move deliveries from the previous version\'s BullMQ queues; the next start tries again');
+		}
 	}
 
 	parseId(id: string): { subscriptionId: string; source: string; eventId: string } | undefined {

@@ -27,6 +27,20 @@ import { Script } from './scripts';
 export const DELIVERY_STATUSES = ['queued', 'retrying', 'in_flight', 'delivered', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+const SOURCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const DELIVERY_ID = /^(sub_[0-9a-f]+)\.([A-Za-z0-9_-]{1,64})\.(.+)$/;
+
+/** A delivery's id: one per (subscription, source, event), as event ids are unique per source only. */
+export function deliveryId(subscriptionId: string, source: string, eventId: string): string {
+	if (!SOURCE_ID.test(source)) throw new Error(`source id "${source}" does not match ${SOURCE_ID.source}`);
+	return `${subscriptionId}.${source}.${eventId}`;
+}
+
+export function parseDeliveryId(id: string): { subscriptionId: string; source: string; eventId: string } | undefined {
+	const match = DELIVERY_ID.exec(id);
+	return match ? { subscriptionId: match[1], source: match[2], eventId: match[3] } : undefined;
+}
+
 /** The keys of one subscription's deliveries. */
 export class SubscriptionKeys {
 	readonly base: string;
@@ -337,6 +351,15 @@ redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7],
 return deleted
 `, 8);
 
+/** KEYS: wait, dead, job. ARGV: id, error, attempts, now. A just-added delivery straight to the dead-letter queue. */
+const DEAD_LETTER = new Script(`
+if redis.call('HGET', KEYS[3], 'state') ~= 'queued' then return 0 end
+redis.call('LREM', KEYS[1], 0, ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+redis.call('HSET', KEYS[3], 'state', 'dead', 'lastError', ARGV[2], 'attempts', ARGV[3], 'finishedAt', ARGV[4])
+return 1
+`, 3);
+
 const BATCH = 500;
 
 function numberOrNull(value: string | null | undefined): number | null {
@@ -525,6 +548,12 @@ export class DeliveryStore {
 			total += moved;
 			if (moved < BATCH) return total;
 		}
+	}
+
+	/** Moves a queued delivery to the dead-letter queue as it is (the upgrade from BullMQ queues). */
+	async deadLetter(subscriptionId: string, id: string, error: string, attempts: number): Promise<void> {
+		const keys = this.keys(subscriptionId);
+		await DEAD_LETTER.run(this.command, keys.wait, keys.dead, keys.job(id), id, error, attempts, Date.now());
 	}
 
 	/** Dead-letters everything not yet sent; returns how many. */

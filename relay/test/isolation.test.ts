@@ -54,3 +54,26 @@ it("one workflow's 5xx does not hold up another subscription on the same origin"
 	// Well within the 30 s cool-down: a breaker shared by the origin would still be open.
 	await waitFor(() => sink.received.filter((r) => r.path === '/webhook/healthy').length === 12, 8_000, 'all 12 healthy deliveries');
 });
+
+it('an origin nobody answers on is paused for every subscription to it', async () => {
+	// A port that refuses connections: no process listens on it any more.
+	const gone = await new Sink().start();
+	const origin = new URL(gone.url).origin;
+	await gone.close();
+	const ids: string[] = [];
+	for (let i = 0; i < 4; i += 1) {
+		const response = await api(relay, 'POST', '/v1/subscriptions', { url: `${origin}/webhook/down-${i}`, documentId: 'doc_down' });
+		ids.push(response.json.id as string);
+	}
+	for (let i = 0; i < 2; i += 1) await ingest('doc_down', i);
+	await new Promise((resolve) => setTimeout(resolve, 2_000));
+	let attempts = 0;
+	for (const id of ids) {
+		const listed = await api(relay, 'GET', `/v1/deliveries?subscriptionId=${id}`);
+		for (const delivery of listed.json.data as Array<{ attempts: number }>) attempts += delivery.attempts;
+	}
+	// Retries every 50 ms: each subscription alone would try until its own breaker opened
+	// (5 failures, 20 in all); the origin pause stops them all after the first few refusals.
+	expect(attempts).toBeGreaterThanOrEqual(5);
+	expect(attempts).toBeLessThanOrEqual(10);
+});
