@@ -118,16 +118,6 @@ export class DeliveryManager {
 	}
 
 	/**
-	 * Holds a subscription's deliveries (as a slow-down does) for `ms`, or releases them with 0;
-	 * for benchmarks that queue first and time the drain alone.
-	 */
-	async hold(subscriptionId: string, ms: number): Promise<void> {
-		await this.store.pause(subscriptionId, ms);
-		if (ms <= 0) await this.ready.offer(subscriptionId, Date.now(), this.command);
-		this.dispatcher.wake();
-	}
-
-	/**
 	 * Nothing to prepare: a subscription's cap and rate limit are read with it at each claim
 	 * (kept so the admin API's create path reads the same before and after).
 	 */

@@ -169,7 +169,10 @@ local active = redis.call('ZCARD', KEYS[3])
 local room = tonumber(ARGV[3]) - active
 if openUntil > 0 then
   -- Half-open: one probe at a time; the breaker stays shut to others until it answers.
-  if active > 0 then return {nextDue(now)} end
+  if active > 0 then
+    local a = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+    return {tonumber(a[2])}
+  end
   room = 1
 end
 local perSecond = tonumber(ARGV[4])
@@ -196,9 +199,10 @@ end
 if claimed > 0 and openUntil > 0 then
   redis.call('HSET', KEYS[6], 'openUntil', now + tonumber(ARGV[7]))
 end
-if perSecond > 0 and claimed > 0 then
-  if redis.call('INCRBY', KEYS[5], claimed) == claimed then redis.call('PEXPIRE', KEYS[5], 1000) end
+if perSecond > 0 then
+  if claimed > 0 and redis.call('INCRBY', KEYS[5], claimed) == claimed then redis.call('PEXPIRE', KEYS[5], 1000) end
   if used + claimed >= perSecond and redis.call('LLEN', KEYS[1]) > 0 then
+    -- This second's allowance is spent: look again when the window ends, not before.
     local ttl = redis.call('PTTL', KEYS[5])
     if ttl < 1 then ttl = 1 end
     out[1] = now + ttl

@@ -120,3 +120,44 @@ it("takes over a delivery whose process died holding it, once its lease ends", a
 	await sleep(200);
 	expect(sink.received).toHaveLength(1);
 });
+
+/**
+ * Commands a client sent on this test's keys during `ms`. MONITOR also shows the commands a
+ * script runs; ioredis sends command names in lower case and the relay's scripts call them in
+ * upper case, which tells the two apart.
+ */
+async function commandsDuring(ms: number): Promise<string[]> {
+	const monitor = await redis.duplicate().monitor();
+	const seen: string[] = [];
+	monitor.on('monitor', (_time: string, args: string[]) => {
+		if (args[0] === args[0].toLowerCase() && args.some((arg) => arg.includes(prefix))) seen.push(args.slice(0, 3).join(' '));
+	});
+	await sleep(ms);
+	monitor.disconnect();
+	return seen;
+}
+
+it('idle subscriptions cost no Redis commands', async () => {
+	const sink = await newSink();
+	const idle: Subscription[] = [];
+	for (let i = 0; i < 100; i += 1) idle.push(await subscribe(relay, { url: `${sink.url}/${i}` }));
+	await enqueue(relay, idle[0], 1, 'idle-once');
+	await waitFor(() => sink.received.length === 1, 10_000, 'one delivery');
+	await sleep(300);
+	// One look at the ready set a second (and the 5-second subscription check), not one per subscription.
+	const seen = await commandsDuring(3_000);
+	expect(seen.length).toBeLessThanOrEqual(8);
+	await Promise.all(idle.map((s) => api(relay, 'DELETE', `/v1/subscriptions/${s.id}`)));
+});
+
+it('a subscription waiting out its rate limit is not polled', async () => {
+	const sink = await newSink();
+	const subscription = await subscribe(relay, { url: sink.url, rateLimitPerSecond: 1 });
+	await enqueue(relay, subscription, 4, 'slow-rate');
+	await waitFor(() => sink.received.length === 1, 10_000, 'the first delivery');
+	const seen = await commandsDuring(2_000);
+	// A few commands per one-second window (take, read, claim, settle, outcome), not a claim per event-loop turn.
+	expect(seen.length).toBeLessThanOrEqual(30);
+	await waitFor(() => sink.received.length === 4, 10_000, 'all four');
+	await api(relay, 'DELETE', `/v1/subscriptions/${subscription.id}`);
+});
