@@ -127,3 +127,12 @@ it('looking up unknown deliveries creates and keeps nothing, and /metrics never 
 	expect(seen.filter((command) => command.includes(`sub_${'0'.repeat(23)}`))).toEqual([]);
 	expect((await keysUnderPrefix()).filter((key) => key.includes(`sub_${'0'.repeat(23)}`))).toEqual([]);
 });
+
+it('a delivery queued for a subscription deleted meanwhile is cleaned up, not kept', async () => {
+	const created = await api(relay, 'POST', '/v1/subscriptions', { url: 'http://127.0.0.1:5678/webhook/raced' });
+	const subscription = (await relay.subscriptions.get(created.json.id as string))!;
+	expect((await api(relay, 'DELETE', `/v1/subscriptions/${subscription.id}`)).status).toBe(204);
+	// An ingest that read the subscription list just before the delete, fanning out just after it.
+	await relay.deliveries.enqueue(subscription, { eventId: 'evt_raced', source: 'signnow', body: '{}', receivedAtMs: Date.now() });
+	await waitFor(async () => (await keysUnderPrefix()).every((key) => !key.includes(subscription.id)), 5_000, 'the stray delivery to be cleaned up');
+});
