@@ -16,13 +16,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import autocannon from 'autocannon';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
 import { signBody } from '../../nodes/providers/signnow/webhook';
 import { RELAY_NODE_FLAGS } from '../../relay/src/node-flags';
-import { deliveryQueueName } from '../../relay/src/deliveries';
-import { Keys } from '../../relay/src/redis';
+import { DeliveryHold } from '../delivery-hold';
 
 const ROOT = join(__dirname, '..', '..', '..', '..', '..');
 const RELAY_CLI = join(ROOT, 'relay', 'dist', 'relay', 'src', 'cli.js');
@@ -296,26 +294,22 @@ async function fanout(relay: Child, prefix: string, sink: Sink, sinkUrl: string,
 	const created = await adminPost(relay.url, '/v1/subscriptions', { url: sinkUrl, maxInFlight: cap });
 	const subscriptionId = created.id as string;
 	const connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-	const queue = new Queue(deliveryQueueName(subscriptionId), { connection, prefix: new Keys(prefix).bull });
+	const hold = new DeliveryHold(connection, prefix);
 	try {
 		// Hold deliveries while the events go in, then time the drain alone.
-		await queue.pause();
+		await hold.hold([subscriptionId]);
 		progress(`fan-out cap ${cap}: ingesting ${events}`);
 		await load(`${relay.url}/ingest/signnow`, makeBodies(events), { amount: events });
-		await waitUntil(async () => {
-			const counts = await queue.getJobCounts('paused', 'waiting');
-			return counts.paused + counts.waiting >= events;
-		}, 120_000);
+		await waitUntil(async () => (await hold.waiting([subscriptionId])) >= events, 120_000);
 		progress('fan-out: draining');
 		sink.count = 0;
 		const started = performance.now();
-		await queue.resume();
+		await hold.release([subscriptionId]);
 		await waitUntil(() => sink.count >= events, 300_000);
 		const seconds = (performance.now() - started) / 1000;
 		await fetch(`${relay.url}/v1/subscriptions/${subscriptionId}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
 		return sink.count / seconds;
 	} finally {
-		await queue.close();
 		connection.disconnect();
 	}
 }

@@ -9,11 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
-import { deliveryQueueName } from '../../relay/src/deliveries';
-import { Keys } from '../../relay/src/redis';
+import { DeliveryHold } from '../delivery-hold';
 import { sendAll } from '../../test/faults/harness/load';
 import { makeEvents, newSignNowSource, newStandardSource, type GeneratedEvent, type SourceSpec } from '../../test/faults/harness/provider';
 import { RedisServer } from '../../test/faults/harness/redis-server';
@@ -95,13 +93,14 @@ async function fanout(
 ): Promise<void> {
 	const { relay, prefix } = await startRelay(redis, [source], env, nodeArgs);
 	const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
-	const queues: Queue[] = [];
+	const hold = new DeliveryHold(connection, prefix);
+	const ids: string[] = [];
 	try {
 		for (let i = 0; i < subscriptions; i++) {
 			const { id } = await relay.subscribe(sink.url(`sub-${i}`));
-			queues.push(new Queue(deliveryQueueName(id), { connection, prefix: new Keys(prefix).bull }));
+			ids.push(id);
 		}
-		await Promise.all(queues.map((queue) => queue.pause()));
+		await hold.hold(ids);
 		await sleep(500);
 		sink.reset();
 		const expected = events.length * subscriptions;
@@ -111,7 +110,7 @@ async function fanout(
 		let maxRss = 0;
 		const sampler = setInterval(() => (maxRss = Math.max(maxRss, relay.rss())), 200);
 		const started = Date.now();
-		await Promise.all(queues.map((queue) => queue.resume()));
+		await hold.release(ids);
 		await waitFor(`${expected} deliveries`, () => sink.count >= expected, 300_000, 20).catch(() => undefined);
 		clearInterval(sampler);
 		const seconds = Math.max(0.001, (sink.last - started) / 1000);
@@ -125,7 +124,6 @@ async function fanout(
 		});
 		log(`fan-out ${subscriptions}: ${Math.round(sink.count / seconds)} deliveries/s`);
 	} finally {
-		await Promise.all(queues.map((queue) => queue.close()));
 		connection.disconnect();
 		await relay.stop();
 	}

@@ -45,6 +45,11 @@ async function main(): Promise<void> {
 			},
 		);
 	};
+	// Every acknowledged event is in Redis, so one failed operation nobody awaited (a bug) must
+	// not take the process, and with it every in-flight delivery, down: log it and carry on.
+	process.on('unhandledRejection', (reason) => {
+		relay.logger.error({ err: reason }, 'unhandled promise rejection (a bug: please report it); the relay keeps running');
+	});
 	process.on('SIGTERM', () => shutdown('SIGTERM'));
 	process.on('SIGINT', () => shutdown('SIGINT'));
 }

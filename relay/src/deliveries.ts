@@ -1,59 +1,44 @@
 /**
- * Delivery: one BullMQ queue per subscription, one job per (event, subscription).
+ * Delivery: one delivery per (event, subscription), queued per subscription in Redis and sent
+ * by one dispatcher loop per relay process that serves every subscription.
  *
- * Why a queue per subscription: open-source BullMQ has no job groups, and the in-flight cap
- * must hold across every relay process. A queue's *global concurrency* (kept in the queue's
- * meta key and checked inside BullMQ's moveToActive script) is exactly that cap, enforced
- * atomically in Redis whichever process picks the job. The alternative, one shared queue and
- * a Redis semaphore per subscription with jobs pushed back to "delayed" when it is full,
- * makes every process spin through a slow target's backlog again and again (Redis traffic
- * proportional to the backlog) and delays other targets behind it. With a queue each, a
- * slow or failing target only ever holds up its own queue; its backlog simply waits in Redis.
+ * Why not BullMQ (which this relay used before): open-source BullMQ has no job groups, so a
+ * per-subscription cap across processes meant a queue *and a Worker* per subscription, and
+ * each Worker holds its own blocking Redis connection and polls: 1,000 subscriptions cost
+ * 1,000 connections, ~2,000 idle Redis commands/s and 220 MB. Here the per-subscription
+ * state is a few plain keys under one hash tag (delivery-store.ts), the subscriptions with
+ * something to do sit in one "ready" sorted set (ready.ts), and a claim script takes a
+ * subscription's deliveries only within its in-flight cap and rate limit, atomically, so the
+ * limits hold whichever process claims. Connections per process stay constant, an idle
+ * subscription costs nothing, and service is fair (the ready set is a line, not a priority).
+ * See docs/relay.md ("Delivery: how it is built").
  *
- * Slowing down reuses BullMQ's rate-limit key of the queue: a 429/503 (for Retry-After, or a
- * default) or a timeout extends it, and every process stops taking that subscription's jobs
- * until it expires. A circuit breaker per target origin (shared by all subscriptions to that
- * origin) opens after consecutive failures; while open, jobs go back to waiting without
- * spending an attempt; after the cool-down one probe is let through.
+ * Isolation: a subscription's breaker and slow-down are its own (keys under its tag). Only an
+ * origin that cannot be reached at all pauses every subscription to it (origin-gate.ts).
  */
-import { Queue, UnrecoverableError, Worker, type Job, type JobState } from 'bullmq';
 import type { Logger } from 'pino';
 
 import type { RelayConfig } from './config';
+import { DELIVERY_STATUSES, DeliveryStore, deliveryId, parseDeliveryId, type DeliveryStatus, type StoredDelivery } from './delivery-store';
+import { Dispatcher } from './dispatcher';
+import { migrateLegacyQueues } from './legacy-queues';
 import type { Metrics, QueueDepth } from './metrics';
+import { OriginGate } from './origin-gate';
+import { ReadySet, readyKey } from './ready';
 import type { Keys, RedisClient } from './redis';
-import { DeliveryFailure, retryDelay } from './retry';
-import { Script } from './scripts';
 import type { Sender } from './sender';
 import type { Subscription, SubscriptionStore } from './subscriptions';
 
+export { DELIVERY_STATUSES, deliveryId, parseDeliveryId, type DeliveryStatus } from './delivery-store';
+
+/** What a delivery carries (the job data). */
 export interface DeliveryJobData {
 	eventId: string;
-	subscriptionId: string;
+	/** The source the event came in on: part of the delivery id, as ids are unique per source. */
+	source: string;
 	/** The exact JSON body, signed anew at each attempt. */
 	body: string;
-	/** Origin of the target, for the circuit breaker. */
-	target: string;
 	receivedAtMs: number;
-}
-
-export const DELIVERY_STATUSES = ['queued', 'retrying', 'in_flight', 'delivered', 'dead'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-
-const STATES_BY_STATUS: Record<DeliveryStatus, JobState[]> = {
-	queued: ['waiting', 'prioritized', 'paused'] as JobState[],
-	retrying: ['delayed'],
-	in_flight: ['active'],
-	delivered: ['completed'],
-	dead: ['failed'],
-};
-
-function statusOf(state: string): DeliveryStatus {
-	if (state === 'delayed') return 'retrying';
-	if (state === 'active') return 'in_flight';
-	if (state === 'completed') return 'delivered';
-	if (state === 'failed') return 'dead';
-	return 'queued';
 }
 
 export interface DeliveryView {
@@ -69,285 +54,129 @@ export interface DeliveryView {
 	finishedAt: string | null;
 }
 
-const PREFLIGHT = new Script(`
-local sub = redis.call('HGET', KEYS[1], ARGV[1])
-local c = redis.call('HMGET', KEYS[2], 'failures', 'openUntil')
-local failures = tonumber(c[1] or '0')
-local openUntil = tonumber(c[2] or '0')
-local now = tonumber(ARGV[2])
-local wait = 0
-if openUntil > now then
-  wait = openUntil - now
-elseif openUntil > 0 then
-  if not redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[3]) then
-    wait = redis.call('PTTL', KEYS[3])
-    if wait < 1 then wait = 100 end
-    if wait > 1000 then wait = 1000 end
-  end
-end
-return {sub or false, wait, failures}
-`, 3);
+/** Subscriptions read per /metrics scrape at most (those with work or dead letters). */
+const DEPTH_SUBSCRIPTIONS = 1_000;
 
-const CIRCUIT_FAILURE = new Script(`
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-redis.call('PEXPIRE', KEYS[1], 86400000)
-redis.call('DEL', KEYS[2])
-if failures >= tonumber(ARGV[2]) then
-  redis.call('HSET', KEYS[1], 'openUntil', tonumber(ARGV[1]) + tonumber(ARGV[3]))
-  return 1
-end
-return 0
-`, 2);
-
-/** Extends (never shortens) the pause of a queue: BullMQ's limiter key at its maximum count. */
-const SLOW_DOWN = new Script(`
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[1], '9007199254740991', 'PX', ARGV[1])
-  return 1
-end
-return 0
-`, 1);
-
-/** BullMQ checks the limiter key only when a limit is set; "no limit" is a limit nobody reaches. */
-const UNLIMITED_PER_SECOND = 1_000_000;
-
-/** The BullMQ queue holding a subscription's deliveries (under the prefix `Keys.bull`). */
-export function deliveryQueueName(subscriptionId: string): string {
-	return `delivery-${subscriptionId}`;
-}
-
-export function deliveryId(subscriptionId: string, eventId: string): string {
-	return `${subscriptionId}.${eventId}`;
+function view(stored: StoredDelivery): DeliveryView {
+	return {
+		id: stored.id,
+		eventId: stored.eventId,
+		subscriptionId: stored.subscriptionId,
+		status: stored.status,
+		attempts: stored.attempts,
+		maxAttempts: stored.maxAttempts,
+		lastError: stored.lastError,
+		lastStatus: stored.lastStatus,
+		createdAt: new Date(stored.createdAtMs).toISOString(),
+		finishedAt: stored.finishedAtMs ? new Date(stored.finishedAtMs).toISOString() : null,
+	};
 }
 
 export class DeliveryManager {
-	private readonly queues = new Map<string, Queue<DeliveryJobData>>();
-	private readonly workers = new Map<string, Worker<DeliveryJobData>>();
-	private readonly attempts: number;
-	private reconciling: Promise<void> = Promise.resolve();
-	private closed = false;
+	readonly store: DeliveryStore;
+	private readonly ready: ReadySet;
+	/** Subscriptions that have dead letters: with the ready set, all the queue-depth metric reads. */
+	private readonly deadIndexKey: string;
+	private readonly dispatcher: Dispatcher;
+	private starting: Promise<void> | undefined;
 
 	constructor(
-		private readonly config: RelayConfig,
+		config: RelayConfig,
 		private readonly keys: Keys,
-		/** Job adds and the API's reads: the automatically pipelined ingest connection. */
+		/** Delivery adds (the automatically pipelined ingest connection). */
 		private readonly queueConnection: RedisClient,
-		/** Each delivery's own commands (preflight, circuit, slow-down): never queued behind ingest. */
+		/** The API's reads and writes. */
 		private readonly command: RedisClient,
-		private readonly workerConnection: RedisClient,
+		/** The dispatcher's claims and outcomes. */
+		dispatchConnection: RedisClient,
 		private readonly subscriptions: SubscriptionStore,
-		private readonly sender: Sender,
+		sender: Sender,
 		private readonly metrics: Metrics,
 		private readonly logger: Logger,
 	) {
-		this.attempts = config.retrySchedule.length + 1;
+		this.store = new DeliveryStore(keys.prefix, queueConnection, command);
+		const dispatchStore = new DeliveryStore(keys.prefix, queueConnection, dispatchConnection);
+		this.ready = new ReadySet(readyKey(keys.prefix), dispatchConnection);
+		this.deadIndexKey = `${keys.prefix}deliveries:dead`;
+		this.dispatcher = new Dispatcher({
+			config,
+			store: dispatchStore,
+			ready: this.ready,
+			subscriptions,
+			sender,
+			origins: new OriginGate(config.circuitFailureThreshold, config.circuitCooldownMs),
+			metrics,
+			logger,
+			onDead: (subscriptionId) => this.markDead(subscriptionId),
+		});
 	}
 
-	queueFor(subscriptionId: string): Queue<DeliveryJobData> {
-		let queue = this.queues.get(subscriptionId);
-		if (!queue) {
-			queue = new Queue<DeliveryJobData>(deliveryQueueName(subscriptionId), {
-				connection: this.queueConnection,
-				prefix: this.keys.bull,
-			});
-			queue.on('error', (error) => this.logger.error({ err: error, subscriptionId }, 'delivery queue error'));
-			this.queues.set(subscriptionId, queue);
-		}
-		return queue;
+	private markDead(subscriptionId: string): void {
+		this.command.sadd(this.deadIndexKey, subscriptionId).catch((error: unknown) => {
+			this.logger.warn({ err: error, subscriptionId }, 'could not index dead letters (queue-depth metric only)');
+		});
 	}
 
-	/** Applies the subscription's cap where every process sees it: the queue's meta key. */
+	/**
+	 * Nothing to prepare: a subscription's cap and rate limit are read with it at each claim
+	 * (kept so the admin API's create path reads the same before and after).
+	 */
 	async configure(subscription: Subscription): Promise<void> {
-		await this.queueFor(subscription.id).setGlobalConcurrency(subscription.maxInFlight);
+		void subscription;
 	}
 
-	async enqueue(subscription: Subscription, data: Omit<DeliveryJobData, 'subscriptionId' | 'target'>): Promise<string> {
-		const id = deliveryId(subscription.id, data.eventId);
-		await this.queueFor(subscription.id).add(
-			'deliver',
-			{ ...data, subscriptionId: subscription.id, target: new URL(subscription.url).origin },
-			{
-				// Deterministic: re-enqueueing the same (event, subscription) is a no-op while the job exists.
-				jobId: id,
-				attempts: this.attempts,
-				backoff: { type: 'relay' },
-				removeOnComplete:
-					this.config.keepDelivered === 0 ? true : { count: this.config.keepDelivered, age: 86_400 },
-				// The dead-letter queue is the failed set: kept until replayed or the subscription is deleted.
-				removeOnFail: false,
-			},
-		);
+	/**
+	 * Queues one delivery; resolves once it is stored and its subscription is in line.
+	 * Idempotent: the id is subscription + source + event, created once, so repeating an
+	 * enqueue (a provider's retry, a fan-out resumed after a crash) adds nothing.
+	 */
+	async enqueue(subscription: Subscription, data: DeliveryJobData): Promise<string> {
+		const id = deliveryId(subscription.id, data.source, data.eventId);
+		await this.store.add(subscription.id, id, data, this.dispatcher.maxAttempts);
+		// After the add, never before: a dispatcher that found the queue empty in between would drop the offer.
+		await this.ready.offer(subscription.id, Date.now(), this.queueConnection);
 		this.metrics.deliveriesEnqueued.inc();
+		this.dispatcher.wake();
 		return id;
 	}
 
-	/** Starts or stops this process's workers to match the subscriptions in Redis. */
+	/**
+	 * Starts this process's dispatcher, the first time after moving over what the BullMQ
+	 * queues of a previous version still hold; afterwards a subscription change only needs a look.
+	 */
 	reconcile(): Promise<void> {
-		this.reconciling = this.reconciling.then(() => this.doReconcile()).catch((error) => {
-			this.logger.error({ err: error }, 'could not reconcile delivery workers; will try again');
-		});
-		return this.reconciling;
+		this.starting ??= this.migrate().then(() => this.dispatcher.start());
+		this.dispatcher.wake();
+		return this.starting;
 	}
 
-	private async doReconcile(): Promise<void> {
-		if (this.closed) return;
-		const subscriptions = await this.subscriptions.list();
-		const present = new Set(subscriptions.map((subscription) => subscription.id));
-		for (const subscription of subscriptions) {
-			if (!this.workers.has(subscription.id)) await this.startWorker(subscription);
-		}
-		for (const [id, worker] of this.workers) {
-			if (present.has(id)) continue;
-			this.workers.delete(id);
-			await worker.close();
-			await this.queues.get(id)?.close();
-			this.queues.delete(id);
-		}
-	}
-
-	private async startWorker(subscription: Subscription): Promise<void> {
-		await this.configure(subscription);
-		const queue = this.queueFor(subscription.id);
-		const worker = new Worker<DeliveryJobData>(
-			deliveryQueueName(subscription.id),
-			(job) => this.process(queue, job),
-			{
-				connection: this.workerConnection,
-				prefix: this.keys.bull,
-				concurrency: subscription.maxInFlight,
-				limiter: { max: subscription.rateLimitPerSecond || UNLIMITED_PER_SECOND, duration: 1000 },
-				// The lock must outlive the slowest attempt, or a stalled check would run it twice.
-				lockDuration: Math.max(30_000, this.config.deliveryTimeoutMs * 2 + 5_000),
-				settings: {
-					backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
-						retryDelay(
-							this.config.retrySchedule,
-							this.config.retryJitter,
-							attemptsMade,
-							error instanceof DeliveryFailure ? error.retryAfterMs : undefined,
-						),
-				},
-			},
-		);
-		worker.on('failed', (job, error) => this.onFailed(job, error));
-		worker.on('error', (error) => this.logger.error({ err: error, subscriptionId: subscription.id }, 'delivery worker error'));
-		this.workers.set(subscription.id, worker);
-	}
-
-	private onFailed(job: Job<DeliveryJobData> | undefined, error: Error): void {
-		if (!job) return;
-		const reason = error instanceof DeliveryFailure ? error.reason : error.name === 'UnrecoverableError' ? 'gone' : 'error';
-		const context = { deliveryId: job.id, eventId: job.data.eventId, subscriptionId: job.data.subscriptionId, attempt: job.attemptsMade };
-		if (error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1)) {
-			this.metrics.deadLettered.inc({ reason });
-			this.logger.warn({ ...context, error: error.message }, 'delivery dead-lettered');
-		} else {
-			this.metrics.retried.inc({ reason });
-			this.logger.info({ ...context, error: error.message }, 'delivery failed; retry scheduled');
-		}
-	}
-
-	private async slowDown(queue: Queue, ms: number): Promise<void> {
-		await SLOW_DOWN.run(this.command, queue.keys.limiter, Math.max(1, Math.round(ms)));
-	}
-
-	private async process(
-		queue: Queue<DeliveryJobData>,
-		job: Job<DeliveryJobData>,
-	): Promise<{ status: number; durationMs: number }> {
-		const { eventId, subscriptionId, body, target, receivedAtMs } = job.data;
-		const [raw, waitMs, failures] = (await PREFLIGHT.run(
-			this.command,
-			this.keys.subscriptions,
-			this.keys.circuit(target),
-			this.keys.circuitProbe(target),
-			subscriptionId,
-			Date.now(),
-			this.config.deliveryTimeoutMs + 1_000,
-		)) as [string | null, number, number];
-		if (!raw) throw new UnrecoverableError('the subscription was deleted');
-		const subscription = JSON.parse(raw) as Subscription;
-		if (subscription.status !== 'active') {
-			throw new UnrecoverableError(`the subscription is disabled (${subscription.disabledReason ?? 'by the relay'})`);
-		}
-		if (waitMs > 0) {
-			// Circuit open: back to waiting without spending an attempt, and the whole queue pauses.
-			await this.slowDown(queue, waitMs);
-			throw Worker.RateLimitError();
-		}
+	private async migrate(): Promise<void> {
 		try {
-			const result = await this.sender.send(subscription.url, subscription.secret, eventId, body);
-			if (failures > 0) await this.command.del(this.keys.circuit(target), this.keys.circuitProbe(target));
-			this.metrics.delivered.inc();
-			this.metrics.deliveryDuration.observe({ outcome: 'delivered' }, result.durationMs / 1000);
-			this.metrics.endToEnd.observe(Math.max(0, Date.now() - receivedAtMs) / 1000);
-			return result;
+			await migrateLegacyQueues({
+				keys: this.keys,
+				client: this.command,
+				store: this.store,
+				subscriptions: await this.subscriptions.list(),
+				maxAttempts: this.dispatcher.maxAttempts,
+				offer: (subscriptionId) => this.ready.offer(subscriptionId, Date.now(), this.command),
+				logger: this.logger,
+			});
 		} catch (error) {
-			if (!(error instanceof DeliveryFailure)) throw error;
-			this.metrics.deliveryDuration.observe({ outcome: error.reason }, 0);
-			if (error.status === 410) {
-				await this.subscriptions.disable(subscriptionId, `the target answered 410 Gone on ${new Date().toISOString()}`);
-				this.logger.warn({ subscriptionId }, 'target answered 410 Gone: subscription disabled');
-				throw new UnrecoverableError(`${error.message} (410 Gone: subscription disabled)`);
-			}
-			if (error.reason === 'refused') throw new UnrecoverableError(`target refused: ${error.message}`);
-			if (['timeout', 'network', 'http_5xx', 'http_503'].includes(error.reason)) {
-				await CIRCUIT_FAILURE.run(
-					this.command,
-					this.keys.circuit(target),
-					this.keys.circuitProbe(target),
-					Date.now(),
-					this.config.circuitFailureThreshold,
-					this.config.circuitCooldownMs,
-				);
-			}
-			if (error.retryAfterMs && ['timeout', 'http_429', 'http_503'].includes(error.reason)) {
-				await this.slowDown(queue, error.retryAfterMs);
-				this.logger.info({ subscriptionId, pauseMs: error.retryAfterMs, reason: error.reason }, 'target asked to slow down');
-			}
-			throw error;
+			// Left in the old queues, nothing is lost: the next start tries again.
+			this.logger.error({ err: error }, 'could not move deliveries from the previous version\'s BullMQ queues; the next start tries again');
 		}
 	}
 
-	// ---- API support -------------------------------------------------------------------
-
-	parseId(id: string): { subscriptionId: string; eventId: string } | undefined {
-		const match = /^(sub_[0-9a-f]+)\.(.+)$/.exec(id);
-		return match ? { subscriptionId: match[1], eventId: match[2] } : undefined;
+	parseId(id: string): { subscriptionId: string; source: string; eventId: string } | undefined {
+		return parseDeliveryId(id);
 	}
 
-	private async view(job: Job<DeliveryJobData>, state?: string): Promise<DeliveryView> {
-		const status = statusOf(state ?? (await job.getState()));
-		const statusMatch = /^HTTP (\d{3})/.exec(job.failedReason ?? '');
-		return {
-			id: job.id ?? '',
-			eventId: job.data.eventId,
-			subscriptionId: job.data.subscriptionId,
-			status,
-			attempts: job.attemptsMade,
-			maxAttempts: job.opts.attempts ?? 1,
-			lastError: job.failedReason || null,
-			lastStatus:
-				status === 'delivered'
-					? ((job.returnvalue as { status?: number } | null)?.status ?? null)
-					: statusMatch
-						? Number(statusMatch[1])
-						: null,
-			createdAt: new Date(job.timestamp).toISOString(),
-			finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-		};
-	}
-
+	/** Reads only: an unknown id creates and keeps nothing. */
 	async get(id: string): Promise<DeliveryView | undefined> {
-		const parsed = this.parseId(id);
+		const parsed = parseDeliveryId(id);
 		if (!parsed) return undefined;
-		// State first, then the job: a job read before its state can be a whole attempt older
-		// than the state ("delivered" with the previous attempt's count and no status).
-		const queue = this.queueFor(parsed.subscriptionId);
-		const state = await queue.getJobState(id);
-		const job = await queue.getJob(id);
-		return job ? this.view(job, state === 'unknown' ? undefined : state) : undefined;
+		const stored = await this.store.read(parsed.subscriptionId, id);
+		return stored ? view(stored) : undefined;
 	}
 
 	async list(status: DeliveryStatus | undefined, subscriptionId: string | undefined, limit: number): Promise<DeliveryView[]> {
@@ -355,10 +184,10 @@ export class DeliveryManager {
 		const statuses = status ? [status] : [...DELIVERY_STATUSES];
 		const views: DeliveryView[] = [];
 		for (const id of ids) {
-			const queue = this.queueFor(id);
 			for (const wanted of statuses) {
-				const jobs = await queue.getJobs(STATES_BY_STATUS[wanted], 0, limit - 1);
-				for (const job of jobs) if (job) views.push(await this.view(job, STATES_BY_STATUS[wanted][0]));
+				const deliveryIds = await this.store.ids(id, wanted, limit);
+				const stored = await Promise.all(deliveryIds.map((deliveryId_) => this.store.read(id, deliveryId_)));
+				for (const item of stored) if (item) views.push(view(item));
 			}
 		}
 		return views.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
@@ -366,77 +195,65 @@ export class DeliveryManager {
 
 	/** Retries one delivery now: from the dead-letter queue, a pending retry, or a delivered one (redelivery). */
 	async retry(id: string): Promise<DeliveryView | undefined> {
-		const parsed = this.parseId(id);
+		const parsed = parseDeliveryId(id);
 		if (!parsed) return undefined;
-		const job = await this.queueFor(parsed.subscriptionId).getJob(id);
-		if (!job) return undefined;
-		const state = await job.getState();
-		if (state === 'failed') await job.retry('failed', { resetAttemptsMade: true });
-		else if (state === 'completed') await job.retry('completed', { resetAttemptsMade: true });
-		else if (state === 'delayed') await job.promote();
-		return this.view(job);
+		if (!(await this.store.retry(parsed.subscriptionId, id))) return undefined;
+		await this.ready.offer(parsed.subscriptionId, Date.now(), this.command);
+		this.dispatcher.wake();
+		return this.get(id);
 	}
 
-	/** Moves dead letters (all, or one subscription's) back to waiting with fresh attempts. */
+	/** Moves dead letters (all, or one subscription's) back in line with fresh attempts. */
 	async replayDeadLetters(subscriptionId?: string): Promise<number> {
 		const ids = subscriptionId ? [subscriptionId] : (await this.subscriptions.list()).map((s) => s.id);
 		let replayed = 0;
 		for (const id of ids) {
-			const queue = this.queueFor(id);
-			for (;;) {
-				const jobs = await queue.getFailed(0, 499);
-				if (jobs.length === 0) break;
-				for (const job of jobs) {
-					if (!job) continue;
-					await job.retry('failed', { resetAttemptsMade: true });
-					replayed += 1;
-				}
-			}
+			const moved = await this.store.replayDead(id);
+			await this.command.srem(this.deadIndexKey, id);
+			if (moved === 0) continue;
+			replayed += moved;
+			await this.ready.offer(id, Date.now(), this.command);
 		}
+		this.dispatcher.wake();
 		return replayed;
 	}
 
-	/** Deletes a subscription's queue and everything in it (after the subscription itself). */
+	/** Deletes a subscription's deliveries and queue keys (after the subscription itself). */
 	async remove(subscriptionId: string): Promise<void> {
-		const worker = this.workers.get(subscriptionId);
-		this.workers.delete(subscriptionId);
-		await worker?.close();
-		const queue = this.queueFor(subscriptionId);
-		await queue.obliterate({ force: true });
-		await queue.close();
-		this.queues.delete(subscriptionId);
+		await this.store.purge(subscriptionId);
+		await Promise.all([this.ready.remove(subscriptionId), this.command.srem(this.deadIndexKey, subscriptionId)]);
 	}
 
+	/** Reads only the subscriptions with work or dead letters: a scrape costs nothing per idle subscription. */
 	async depth(): Promise<QueueDepth[]> {
-		const totals: Record<string, number> = { waiting: 0, delayed: 0, active: 0, failed: 0, prioritized: 0, paused: 0 };
-		for (const [, queue] of this.queues) {
-			const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'prioritized', 'paused');
-			for (const [state, count] of Object.entries(counts)) totals[state] = (totals[state] ?? 0) + count;
+		const totals: Record<string, number> = { waiting: 0, delayed: 0, active: 0, failed: 0 };
+		const [busy, dead] = await Promise.all([
+			this.ready.members(DEPTH_SUBSCRIPTIONS),
+			this.command.srandmember(this.deadIndexKey, DEPTH_SUBSCRIPTIONS),
+		]);
+		for (const id of new Set([...busy, ...dead])) {
+			const counts = await this.store.counts(id);
+			for (const [state, count] of Object.entries(counts)) totals[state] += count;
 		}
 		return Object.entries(totals).map(([state, count]) => ({ queue: 'delivery' as const, state, count }));
 	}
 
+	/** Dispatcher loops in this process (one, whatever the number of subscriptions). */
 	workerCount(): number {
-		return this.workers.size;
+		return this.dispatcher.running() ? 1 : 0;
 	}
 
 	running(): boolean {
-		for (const worker of this.workers.values()) if (!worker.isRunning()) return false;
-		return true;
+		return this.dispatcher.running();
 	}
 
+	/** Stops at once; deliveries in flight are taken over by any relay when their lease ends. */
 	async forceClose(): Promise<void> {
-		this.closed = true;
-		await Promise.all([...this.workers.values()].map((worker) => worker.close(true).catch(() => undefined)));
+		await this.dispatcher.stop(false);
 	}
 
 	/** Waits for in-flight deliveries to finish, then stops. */
 	async close(): Promise<void> {
-		this.closed = true;
-		await this.reconciling;
-		await Promise.all([...this.workers.values()].map((worker) => worker.close()));
-		await Promise.all([...this.queues.values()].map((queue) => queue.close()));
-		this.workers.clear();
-		this.queues.clear();
+		await this.dispatcher.stop(true);
 	}
 }

@@ -72,7 +72,7 @@ export class Pipeline {
 		);
 		// Idempotent: a delivery job's id is subscription + event, created once by BullMQ.
 		await Promise.all(
-			matching.map((subscription) => this.deliveries.enqueue(subscription, { eventId: event.id, body, receivedAtMs })),
+			matching.map((subscription) => this.deliveries.enqueue(subscription, { eventId: event.id, source, body, receivedAtMs })),
 		);
 		// The event and its delivery jobs on enough replicas before the 2xx (RELAY_ACK_REPLICAS).
 		await waitForReplicas(this.redis, dedupKey, this.config.ackReplicas, this.config.ackReplicaTimeoutMs);
@@ -93,6 +93,6 @@ export class Pipeline {
 		const receivedAtMs = Date.now();
 		const body = Pipeline.body(event, 'relay-test', receivedAtMs);
 		await this.redis.set(this.keys.event(event.id), body, 'PX', this.config.eventRetentionMs);
-		return this.deliveries.enqueue(subscription, { eventId: event.id, body, receivedAtMs });
+		return this.deliveries.enqueue(subscription, { eventId: event.id, source: 'relay-test', body, receivedAtMs });
 	}
 }
