@@ -221,8 +221,28 @@ export class Dispatcher {
 		metrics.delivered.inc();
 		metrics.deliveryDuration.observe({ outcome: 'delivered' }, result.durationMs / 1000);
 		metrics.endToEnd.observe(Math.max(0, Date.now() - delivery.receivedAtMs) / 1000);
-		const next = await this.deps.store.complete(subscription.id, delivery.id, token, result.status, config.keepDelivered, 86_400_000);
-		await this.deps.ready.offer(subscription.id, next);
+		const next = await this.persist(() =>
+			this.deps.store.complete(subscription.id, delivery.id, token, result.status, config.keepDelivered, 86_400_000),
+		);
+		await this.persist(() => this.deps.ready.offer(subscription.id, next));
+	}
+
+	/**
+	 * Records an outcome through a short Redis outage (a failover, a restart) instead of giving
+	 * up at the first error: an outcome not recorded means the delivery is sent again when its
+	 * lease ends, 30 s or more later. Safe to repeat: the scripts check the claim's token, so
+	 * once the lease has passed to another process a late record changes nothing.
+	 */
+	private async persist<T>(record: () => Promise<T>): Promise<T> {
+		const deadline = Date.now() + this.leaseMs / 2;
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await record();
+			} catch (error) {
+				if (Date.now() + 100 * attempt > deadline) throw error;
+				await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 2_000)));
+			}
+		}
 	}
 
 	private async failed(subscription: Subscription, origin: string, token: string, delivery: ClaimedDelivery, failure: DeliveryFailure): Promise<void> {
@@ -247,12 +267,14 @@ export class Dispatcher {
 		const attemptsMade = delivery.attempts + 1;
 		const retryAt = giveUp ? -1 : Date.now() + retryDelay(config.retrySchedule, config.retryJitter, attemptsMade, failure.retryAfterMs);
 		const pauseMs = failure.retryAfterMs && SLOW_DOWN_REASONS.has(failure.reason) ? failure.retryAfterMs : 0;
-		const { state, next } = await this.deps.store.fail(
-			subscription.id,
-			delivery.id,
-			token,
-			{ error, status: failure.status, retryAt, countsForBreaker: BREAKER_REASONS.has(failure.reason), pauseMs },
-			{ threshold: config.circuitFailureThreshold, cooldownMs: config.circuitCooldownMs },
+		const { state, next } = await this.persist(() =>
+			this.deps.store.fail(
+				subscription.id,
+				delivery.id,
+				token,
+				{ error, status: failure.status, retryAt, countsForBreaker: BREAKER_REASONS.has(failure.reason), pauseMs },
+				{ threshold: config.circuitFailureThreshold, cooldownMs: config.circuitCooldownMs },
+			),
 		);
 		const context = { deliveryId: delivery.id, eventId: delivery.eventId, subscriptionId: subscription.id, attempt: attemptsMade, error };
 		if (pauseMs > 0) logger.info({ subscriptionId: subscription.id, pauseMs, reason: failure.reason }, 'target asked to slow down');
@@ -264,6 +286,6 @@ export class Dispatcher {
 			metrics.retried.inc({ reason });
 			logger.info(context, 'delivery failed; retry scheduled');
 		}
-		await this.deps.ready.offer(subscription.id, next);
+		await this.persist(() => this.deps.ready.offer(subscription.id, next));
 	}
 }

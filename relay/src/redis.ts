@@ -319,7 +319,12 @@ async function clusterReadiness(client: Cluster, timeoutMs: number): Promise<Rea
 	const pool = client.nodes('all');
 	for (const [address, [host, port]] of owners) {
 		const node = pool.find((candidate) => candidate.options.port === port && (candidate.options.host === host || address.startsWith(`${candidate.options.host}:`)));
-		if (!node) return { ok: false, problem: `the relay has no connection to Redis Cluster master ${address} yet` };
+		if (!node) {
+			// A master promoted since the client last read the slot map: read it again now, so
+			// the next check (and the next write) reaches it without waiting for a MOVED.
+			client.refreshSlotsCache();
+			return { ok: false, problem: `the relay has no connection to Redis Cluster master ${address} yet` };
+		}
 		try {
 			await within(node.ping(), timeoutMs, `Redis Cluster master ${address}`);
 		} catch (error) {

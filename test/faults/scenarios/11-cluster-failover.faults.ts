@@ -51,8 +51,10 @@ test('kill -9 of the master owning the relay\'s keys under load: fast 503s, 0 ac
 	const after = await owner();
 	recordRow({ scenario: '11a Cluster, kill -9 of the master', ...run.tally, notes: failoverNotes(run, `slot owner ${before} → ${after}, 2 relays, RELAY_ACK_REPLICAS=1`) });
 	expect(after).not.toBe(before);
-	expect(run.slowestRefusalMs).toBeLessThan(2_000);
+	expect(run.slowestRefusalMs).toBeLessThan(3_000);
 	expect(run.tally.acknowledged).toBe(run.tally.sent);
+	// Deliveries caught mid-flight resume within seconds, not when their 30 s lease ends.
+	expect(run.drainedInMs).toBeLessThan(20_000);
 	expectNoLossNoDuplicate(world, run.tally, true);
 });
 
@@ -85,7 +87,9 @@ test('planned CLUSTER FAILOVER under load: 0 acknowledged lost, 0 duplicates', a
 	const after = await owner();
 	recordRow({ scenario: '11b Cluster, planned failover', ...run.tally, notes: failoverNotes(run, `slot owner ${before} → ${after}, 2 relays, RELAY_ACK_REPLICAS=1`) });
 	expect(after).toBe(replica);
-	expect(run.slowestRefusalMs).toBeLessThan(2_000);
+	expect(run.slowestRefusalMs).toBeLessThan(3_000);
 	expect(run.tally.acknowledged).toBe(run.tally.sent);
+	// Deliveries caught mid-flight resume within seconds, not when their 30 s lease ends.
+	expect(run.drainedInMs).toBeLessThan(20_000);
 	expectNoLossNoDuplicate(world, run.tally, true);
 });
