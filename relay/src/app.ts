@@ -10,6 +10,7 @@ import pino, { type Logger } from 'pino';
 import { adminRouter } from './admin';
 import type { RelayConfig } from './config';
 import { DeliveryManager } from './deliveries';
+import { Fanout } from './fanout';
 import { ingestRouter } from './ingest';
 import { Metrics } from './metrics';
 import { openApiDocument } from './openapi';
@@ -17,6 +18,7 @@ import { Pipeline } from './pipeline';
 import { Keys, checkDurability, connect, createRedis, logDurability, type RedisClient } from './redis';
 import { Sender } from './sender';
 import { SubscriptionStore } from './subscriptions';
+import { TokenStore } from './tokens';
 
 export const VERSION = '0.1.0';
 const RECONCILE_INTERVAL_MS = 5_000;
@@ -55,7 +57,9 @@ export class Relay {
 	private readonly subscriber: RedisClient;
 	private readonly sender: Sender;
 	readonly subscriptions: SubscriptionStore;
+	readonly tokens: TokenStore;
 	readonly deliveries: DeliveryManager;
+	readonly fanout: Fanout;
 	readonly pipeline: Pipeline;
 	private server?: Server;
 	private reconcileTimer?: NodeJS.Timeout;
@@ -70,16 +74,18 @@ export class Relay {
 		options: RelayOptions = {},
 	) {
 		this.logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'esign-relay' } });
-		this.keys = new Keys(config.redisPrefix);
+		this.keys = new Keys(config.redisPrefix, { cluster: Boolean(config.redisClusterNodes) });
 		this.ingestConnection = createRedis(config, 'ingest');
 		this.command = createRedis(config, 'command');
 		this.workerConnection = createRedis(config, 'worker');
 		this.subscriber = createRedis(config, 'subscriber');
+		this.listenForRedisErrors();
 		this.sender = new Sender(config.allowedTargets, config.deliveryTimeoutMs, config.slowDownMs);
 		this.subscriptions = new SubscriptionStore(this.command, this.keys, {
 			maxInFlight: config.maxInFlight,
 			rateLimitPerSecond: config.rateLimitPerSecond,
 		});
+		this.tokens = new TokenStore(this.command, this.keys);
 		this.metrics = new Metrics(() => this.queueDepth(), options.processMetrics ?? true);
 		this.deliveries = new DeliveryManager(
 			config,
@@ -92,7 +98,35 @@ export class Relay {
 			this.metrics,
 			this.logger,
 		);
-		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries);
+		this.fanout = new Fanout(
+			config,
+			this.keys,
+			this.command,
+			this.subscriptions,
+			this.deliveries,
+			this.metrics,
+			this.logger,
+			config.sources.map((source) => source.id),
+		);
+		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout);
+	}
+
+	/**
+	 * ioredis reports a dropped connection as an `error` event before it reconnects; without a
+	 * listener it only prints to the console, and code that re-emits it (or a future version)
+	 * would end the process. Logged once per connection per 10 s: a Redis outage is one line, not thousands.
+	 */
+	private listenForRedisErrors(): void {
+		const roles = ['ingest', 'command', 'worker', 'subscriber'];
+		for (const [index, client] of this.connections().entries()) {
+			let lastLoggedAt = 0;
+			client.on('error', (error: Error) => {
+				const now = Date.now();
+				if (now - lastLoggedAt < 10_000) return;
+				lastLoggedAt = now;
+				this.logger.warn({ err: error, connection: roles[index] }, 'Redis connection error (ioredis reconnects)');
+			});
+		}
 	}
 
 	private async queueDepth() {
@@ -154,7 +188,10 @@ export class Relay {
 				subscriptions: this.subscriptions,
 				deliveries: this.deliveries,
 				pipeline: this.pipeline,
+				tokens: this.tokens,
 				targetRules: this.config.allowedTargets,
+				sources: this.config.sources.map((source) => source.id),
+				tokenMaxSubscriptions: this.config.tokenMaxSubscriptions,
 			}),
 		);
 		app.use((_req: Request, res: Response) => {
@@ -204,14 +241,21 @@ export class Relay {
 		await this.deliveries.reconcile();
 		this.reconcileTimer = setInterval(() => void this.deliveries.reconcile(), RECONCILE_INTERVAL_MS);
 		this.reconcileTimer.unref();
+		this.fanout.start();
 
 		this.server = createServer(this.app());
 		this.server.keepAliveTimeout = 65_000;
 		this.server.on('clientError', answerUnparsableRequest);
 		await new Promise<void>((resolve, reject) => {
 			this.server!.once('error', reject);
-			this.server!.listen(this.config.port, this.config.host, () => resolve());
+			this.server!.listen(this.config.port, this.config.host, () => {
+				this.server!.off('error', reject);
+				resolve();
+			});
 		});
+		// After listening, errors are the server's own (EMFILE on accept: out of file
+		// descriptors); they pass, and the server keeps accepting once descriptors free up.
+		this.server.on('error', (error) => this.logger.error({ err: error }, 'HTTP server error'));
 		this.ready = true;
 		this.logger.info(
 			{ url: this.url, sources: this.config.sources.map((s) => `${s.id} (${s.type})`), prefix: this.config.redisPrefix },
@@ -239,6 +283,8 @@ export class Relay {
 		server?.closeIdleConnections();
 		const drained = (async () => {
 			await serverClosed;
+			// Fan-outs this process acknowledged first (else they wait for their lease to pass).
+			await this.fanout.stop();
 			await this.deliveries.close();
 		})();
 		let timer: NodeJS.Timeout | undefined;

@@ -29,6 +29,8 @@ import type { Subscription, SubscriptionStore } from './subscriptions';
 
 export interface DeliveryJobData {
 	eventId: string;
+	/** The source the event came in on (event ids are unique per source only). */
+	source: string;
 	subscriptionId: string;
 	/** The exact JSON body, signed anew at each attempt. */
 	body: string;
@@ -117,8 +119,9 @@ export function deliveryQueueName(subscriptionId: string): string {
 	return `delivery-${subscriptionId}`;
 }
 
-export function deliveryId(subscriptionId: string, eventId: string): string {
-	return `${subscriptionId}.${eventId}`;
+/** Deterministic, so a repeated fan-out of one event converges on one job per subscription. */
+export function deliveryId(subscriptionId: string, source: string, eventId: string): string {
+	return `${subscriptionId}.${source}.${eventId}`;
 }
 
 export class DeliveryManager {
@@ -163,7 +166,7 @@ export class DeliveryManager {
 	}
 
 	async enqueue(subscription: Subscription, data: Omit<DeliveryJobData, 'subscriptionId' | 'target'>): Promise<string> {
-		const id = deliveryId(subscription.id, data.eventId);
+		const id = deliveryId(subscription.id, data.source, data.eventId);
 		await this.queueFor(subscription.id).add(
 			'deliver',
 			{ ...data, subscriptionId: subscription.id, target: new URL(subscription.url).origin },
@@ -312,9 +315,15 @@ export class DeliveryManager {
 
 	// ---- API support -------------------------------------------------------------------
 
-	parseId(id: string): { subscriptionId: string; eventId: string } | undefined {
-		const match = /^(sub_[0-9a-f]+)\.(.+)$/.exec(id);
-		return match ? { subscriptionId: match[1], eventId: match[2] } : undefined;
+	/**
+	 * `<subscription>.<source>.<event>`; jobs queued before sources were namespaced have
+	 * `<subscription>.<event>` and are still found (by subscription, the part that matters).
+	 */
+	parseId(id: string): { subscriptionId: string; source?: string; eventId: string } | undefined {
+		const match = /^(sub_[0-9a-f]+)\.([A-Za-z0-9_-]{1,64})\.(.+)$/.exec(id);
+		if (match) return { subscriptionId: match[1], source: match[2], eventId: match[3] };
+		const legacy = /^(sub_[0-9a-f]+)\.(.+)$/.exec(id);
+		return legacy ? { subscriptionId: legacy[1], eventId: legacy[2] } : undefined;
 	}
 
 	private async view(job: Job<DeliveryJobData>, state?: string): Promise<DeliveryView> {

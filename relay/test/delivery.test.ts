@@ -108,7 +108,7 @@ it('retries a failing target with the same webhook-id until it answers 2xx', asy
 	expect(sink.received[1].at - sink.received[0].at).toBeGreaterThanOrEqual(90);
 	expect(sink.received[2].at - sink.received[1].at).toBeGreaterThanOrEqual(190);
 	const delivery = await waitFor(async () => {
-		const response = await api(relay, 'GET', `/v1/deliveries/${subscriptionId}.${eventId}`);
+		const response = await api(relay, 'GET', `/v1/deliveries/${subscriptionId}.signnow.${eventId}`);
 		return response.json.status === 'delivered' && response.json;
 	});
 	expect(delivery).toMatchObject({ attempts: 3, lastStatus: 204, eventId, subscriptionId });
@@ -122,7 +122,7 @@ it('dead-letters after the last attempt, lists it, and replays it', async () => 
 	};
 	const { id: subscriptionId } = await subscribe({ url: sink.url, documentId: 'doc_dead' });
 	const eventId = await ingest({ documentId: 'doc_dead' });
-	const deliveryId = `${subscriptionId}.${eventId}`;
+	const deliveryId = `${subscriptionId}.signnow.${eventId}`;
 	const dead = await waitFor(async () => {
 		const response = await api(relay, 'GET', `/v1/deliveries?status=dead&subscriptionId=${subscriptionId}`);
 		const data = response.json.data as Array<Record<string, unknown>>;

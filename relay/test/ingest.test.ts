@@ -127,9 +127,10 @@ describe('accepted webhooks', () => {
 		expect(responses.filter((r) => !(r.json as { events: Array<{ duplicate: boolean }> }).events[0].duplicate)).toHaveLength(1);
 		expect(await metric('relay_events_enqueued_total', 'source="signnow"')).toBe(enqueuedBefore + 1);
 		expect(await metric('relay_events_duplicate_total', 'source="signnow"')).toBe(duplicatesBefore + 49);
-		// Fanned out at ingest: exactly one delivery job, whose id is deterministic.
-		const deliveryJob = await relay.deliveries.queueFor(subscriptionId).getJob(deliveryId(subscriptionId, id));
-		expect(deliveryJob?.id).toBe(`${subscriptionId}.${id}`);
+		// Fanned out once: exactly one delivery job, whose id is deterministic.
+		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === id), 10_000, 'fan-out');
+		const deliveryJob = await relay.deliveries.queueFor(subscriptionId).getJob(deliveryId(subscriptionId, 'signnow', id));
+		expect(deliveryJob?.id).toBe(`${subscriptionId}.signnow.${id}`);
 		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === id), 10_000, 'delivery');
 		await sleep(500);
 		expect(sink.received.filter((r) => r.headers['webhook-id'] === id)).toHaveLength(1);
