@@ -68,6 +68,8 @@ export async function cleanRedis(prefix: string): Promise<void> {
 }
 
 export interface Received {
+	/** The request target (path and query), telling apart subscriptions that share one sink. */
+	path: string;
 	headers: IncomingHttpHeaders;
 	body: string;
 	at: number;
@@ -90,7 +92,7 @@ export class Sink {
 			const chunks: Buffer[] = [];
 			req.on('data', (chunk: Buffer) => chunks.push(chunk));
 			req.on('end', () => {
-				const received = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+				const received = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
 				const index = this.received.push(received) - 1;
 				this.inFlight += 1;
 				this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);

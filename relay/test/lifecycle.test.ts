@@ -93,7 +93,7 @@ it('finishes an in-flight delivery on SIGTERM, then exits 0', async () => {
 		const connection = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
 		const queue = new Queue(deliveryQueueName(subscriptionId), { connection, prefix: new Keys(prefix).bull });
 		try {
-			expect(await queue.getJobState(`${subscriptionId}.${eventId}`)).toBe('completed');
+			expect(await queue.getJobState(`${subscriptionId}.signnow.${eventId}`)).toBe('completed');
 		} finally {
 			await queue.close();
 			connection.disconnect();
