@@ -52,6 +52,8 @@ export class Relay {
 	readonly keys: Keys;
 	readonly metrics: Metrics;
 	private readonly ingestConnection: RedisClient;
+	/** Delivery job adds of the fan-out: kept off the ingest connection, where they would queue ahead of acknowledgements. */
+	private readonly jobAdds: RedisClient;
 	private readonly command: RedisClient;
 	private readonly workerConnection: RedisClient;
 	private readonly subscriber: RedisClient;
@@ -76,6 +78,7 @@ export class Relay {
 		this.logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'esign-relay' } });
 		this.keys = new Keys(config.redisPrefix, { cluster: Boolean(config.redisClusterNodes) });
 		this.ingestConnection = createRedis(config, 'ingest');
+		this.jobAdds = createRedis(config, 'ingest');
 		this.command = createRedis(config, 'command');
 		this.workerConnection = createRedis(config, 'worker');
 		this.subscriber = createRedis(config, 'subscriber');
@@ -90,7 +93,7 @@ export class Relay {
 		this.deliveries = new DeliveryManager(
 			config,
 			this.keys,
-			this.ingestConnection,
+			this.jobAdds,
 			this.command,
 			this.workerConnection,
 			this.subscriptions,
@@ -117,7 +120,7 @@ export class Relay {
 	 * would end the process. Logged once per connection per 10 s: a Redis outage is one line, not thousands.
 	 */
 	private listenForRedisErrors(): void {
-		const roles = ['ingest', 'command', 'worker', 'subscriber'];
+		const roles = ['ingest', 'job-adds', 'command', 'worker', 'subscriber'];
 		for (const [index, client] of this.connections().entries()) {
 			let lastLoggedAt = 0;
 			client.on('error', (error: Error) => {
@@ -308,7 +311,7 @@ export class Relay {
 	}
 
 	private connections(): RedisClient[] {
-		return [this.ingestConnection, this.command, this.workerConnection, this.subscriber];
+		return [this.ingestConnection, this.jobAdds, this.command, this.workerConnection, this.subscriber];
 	}
 
 	private async closeRedis(): Promise<void> {

@@ -44,10 +44,12 @@ return due
 `, 1);
 
 /** Events fanned out at once by one process; each one's job adds already run in parallel. */
-const CONCURRENCY = 8;
+const CONCURRENCY = 2;
 /** Beyond this many waiting in memory, new ones are left to the sweeper (memory stays bounded). */
 const MAX_WAITING = 10_000;
 const CLAIM_BATCH = 200;
+/** Job adds issued together; see fanOut. */
+const SLICE = 25;
 
 export class Fanout {
 	private readonly waiting: FanoutItem[] = [];
@@ -121,16 +123,21 @@ export class Fanout {
 		const matching = (await this.subscriptions.current(version)).filter((subscription) =>
 			matches(subscription, item.event, item.source),
 		);
-		await Promise.all(
-			matching.map((subscription) =>
-				this.deliveries.enqueue(subscription, {
-					eventId: item.eventId,
-					source: item.source,
-					body: item.body,
-					receivedAtMs: item.receivedAtMs,
-				}),
-			),
-		);
+		// In slices: issuing a thousand job adds in one tick would hold the event loop (and
+		// every waiting acknowledgement) for tens of milliseconds; between slices the process
+		// answers the requests that arrived meanwhile.
+		for (let start = 0; start < matching.length; start += SLICE) {
+			await Promise.all(
+				matching.slice(start, start + SLICE).map((subscription) =>
+					this.deliveries.enqueue(subscription, {
+						eventId: item.eventId,
+						source: item.source,
+						body: item.body,
+						receivedAtMs: item.receivedAtMs,
+					}),
+				),
+			);
+		}
 		await this.redis.zrem(this.keys.outbox(item.source), item.eventId);
 	}
 
