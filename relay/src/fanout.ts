@@ -59,8 +59,8 @@ export class Fanout {
 	private sweeping?: Promise<void>;
 	private stopped = false;
 	/**
-	 * Test seam: while true, items are accepted but never fanned out by this process, as if it
-	 * had died right after the acknowledgement (the sweeper of another relay must finish them).
+	 * Test seam: while true, this process neither fans out nor sweeps, as if it had died right
+	 * after the acknowledgement (the sweeper of another relay must finish its events).
 	 */
 	holdForTests = false;
 
@@ -150,6 +150,7 @@ export class Fanout {
 
 	/** Claims and fans out the outbox entries whose lease has passed; never rejects. */
 	sweep(): Promise<void> {
+		if (this.holdForTests) return Promise.resolve();
 		this.sweeping ??= this.doSweep().finally(() => (this.sweeping = undefined));
 		return this.sweeping;
 	}
