@@ -9,6 +9,7 @@ import { stableEventId } from '../../nodes/providers/webhook';
 
 import type { Relay } from '../src/app';
 import { deliveryId } from '../src/deliveries';
+import { Keys } from '../src/redis';
 import {
 	SIGNBEE_SECRET,
 	STANDARD_SECRET,
@@ -22,6 +23,10 @@ import {
 	uniquePrefix,
 	waitFor,
 } from './helpers';
+
+// ioredis's own slot function (CRC16 of the hash tag, as Redis Cluster computes it); it ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const calculateSlot = require('cluster-key-slot') as (key: string) => number;
 
 const SIGNBEE_HEADERS = { id: 'x-signbee-event-id', timestamp: 'x-signbee-timestamp', signature: 'x-signbee-signature' };
 const prefix = uniquePrefix('namespaces');
@@ -115,4 +120,19 @@ it('keeps the per-source keys in one Cluster slot per source, apart from other s
 	expect(keys.event('standard', 'e1')).toBe(`${prefix}{src:standard}:event:e1`);
 	expect(keys.outbox('standard')).toBe(`${prefix}{src:standard}:outbox`);
 	expect(keys.dedup('signbee', 'e1')).not.toBe(keys.dedup('standard', 'e1'));
+});
+
+it('on a Cluster, each ingest script touches one slot; sources spread over slots; old keys are read only where they can share it', () => {
+	const untagged = new Keys('esign-relay:', { cluster: true });
+	const scriptSlots = (keys: Keys, source: string) =>
+		new Set([keys.dedup(source, 'evt_1'), keys.event(source, 'evt_1'), keys.outbox(source)].map((key) => calculateSlot(key)));
+	expect(scriptSlots(untagged, 'signnow').size).toBe(1);
+	const sourceSlots = new Set(['signnow', 'docusign', 'standard', 'signbee', 'acme-1', 'acme-2'].map((source) => calculateSlot(untagged.outbox(source))));
+	expect(sourceSlots.size).toBeGreaterThan(1);
+	// Without a tag in the prefix the old layout could not have run on a Cluster (CROSSSLOT): nothing to read.
+	expect(untagged.legacyInSlot).toBe(false);
+	const tagged = new Keys('{esign-relay}:', { cluster: true });
+	expect(tagged.legacyInSlot).toBe(true);
+	expect(new Set([...scriptSlots(tagged, 'signnow'), calculateSlot(tagged.legacyDedup('evt_1'))]).size).toBe(1);
+	expect(new Keys('esign-relay:').legacyInSlot).toBe(true);
 });

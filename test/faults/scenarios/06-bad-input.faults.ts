@@ -35,7 +35,8 @@ afterAll(async () => {
 /** Keys an accepted event would create (its dedup marker and its stored copy). */
 async function eventKeys(): Promise<number> {
 	let count = 0;
-	for (const pattern of [`${world.prefix}dedup:*`, `${world.prefix}event:*`]) {
+	// Per-source keys: <prefix>{src:<source>}:dedup:<id> and …:event:<id>.
+	for (const pattern of [`${world.prefix}{src:*}:dedup:*`, `${world.prefix}{src:*}:event:*`]) {
 		let cursor = '0';
 		do {
 			const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -172,6 +173,8 @@ test('10,000+ malformed, forged and hostile requests are all refused with a 4xx 
 	expect(slopeMbPer1000).toBeLessThan(4);
 	expect(goodAnswer.status).toBeGreaterThanOrEqual(200);
 	expect(goodAnswer.status).toBeLessThan(300);
+	// The key count sees real keys: the genuine event added its dedup marker and its copy.
+	expect(await eventKeys()).toBe(keysAfter + 2);
 	// Only the genuine event reached the sink.
 	await sleep(2000);
 	expect(world.sinks[0].executions().map((a) => a.key)).toEqual([good.key]);
