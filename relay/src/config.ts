@@ -93,7 +93,7 @@ const configSchema = z.object({
 	 * How long the process that acknowledged an event has to fan it out before any other
 	 * relay takes the job over (it is normally done within milliseconds).
 	 */
-	fanoutLeaseMs: duration.default(30_000),
+	fanoutLeaseMs: duration.default(10_000),
 	/** How many subscriptions a subscriber token may own unless its own cap says otherwise. */
 	tokenMaxSubscriptions: positiveInt.default(1000),
 	/** Delays before each retry; attempts = schedule length + 1. */
