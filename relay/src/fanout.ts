@@ -43,17 +43,27 @@ for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], 'XX', ARGV[2], id) end
 return due
 `, 1);
 
-/** Events fanned out at once by one process; each one's job adds already run in parallel. */
-const CONCURRENCY = 2;
+/** Events fanned out at once by one process (one-subscription events are mostly round trips). */
+const CONCURRENCY = 64;
+/**
+ * Job adds in flight at once, over all events: what keeps a large fan-out from filling Redis's
+ * queue (and the event loop) ahead of the next acknowledgement, while many small fan-outs still
+ * run side by side.
+ */
+const ADD_BUDGET = 50;
 /** Beyond this many waiting in memory, new ones are left to the sweeper (memory stays bounded). */
 const MAX_WAITING = 10_000;
 const CLAIM_BATCH = 200;
-/** Job adds issued together; see fanOut. */
+/** Job adds one event issues together at most; see fanOut. */
 const SLICE = 25;
 
 export class Fanout {
 	private readonly waiting: FanoutItem[] = [];
 	private active = 0;
+	/** `source \0 eventId` of what this process holds (waiting or running): its sweep renews their lease instead of fanning them out twice. */
+	private readonly held = new Set<string>();
+	private addsInFlight = 0;
+	private readonly budgetWaiters: Array<() => void> = [];
 	private readonly idle: Array<() => void> = [];
 	private timer?: NodeJS.Timeout;
 	private sweeping?: Promise<void>;
@@ -89,6 +99,9 @@ export class Fanout {
 			this.metrics.fanoutDeferred.inc();
 			return;
 		}
+		const key = `${item.source}\0${item.eventId}`;
+		if (this.held.has(key)) return;
+		this.held.add(key);
 		this.waiting.push(item);
 		this.pump();
 	}
@@ -98,6 +111,7 @@ export class Fanout {
 			const item = this.waiting.shift()!;
 			this.active += 1;
 			void this.run(item).finally(() => {
+				this.held.delete(`${item.source}\0${item.eventId}`);
 				this.active -= 1;
 				this.pump();
 				if (this.active === 0 && this.waiting.length === 0) for (const resolve of this.idle.splice(0)) resolve();
@@ -126,19 +140,38 @@ export class Fanout {
 		// In slices: issuing a thousand job adds in one tick would hold the event loop (and
 		// every waiting acknowledgement) for tens of milliseconds; between slices the process
 		// answers the requests that arrived meanwhile.
-		for (let start = 0; start < matching.length; start += SLICE) {
-			await Promise.all(
-				matching.slice(start, start + SLICE).map((subscription) =>
-					this.deliveries.enqueue(subscription, {
-						eventId: item.eventId,
-						source: item.source,
-						body: item.body,
-						receivedAtMs: item.receivedAtMs,
-					}),
-				),
-			);
+		for (let start = 0; start < matching.length; ) {
+			const slice = await this.takeBudget(Math.min(SLICE, matching.length - start));
+			try {
+				await Promise.all(
+					matching.slice(start, start + slice).map((subscription) =>
+						this.deliveries.enqueue(subscription, {
+							eventId: item.eventId,
+							source: item.source,
+							body: item.body,
+							receivedAtMs: item.receivedAtMs,
+						}),
+					),
+				);
+			} finally {
+				this.giveBudget(slice);
+			}
+			start += slice;
 		}
 		await this.redis.zrem(this.keys.outbox(item.source), item.eventId);
+	}
+
+	/** Waits until at least one job add may start; takes up to `wanted`. */
+	private async takeBudget(wanted: number): Promise<number> {
+		while (this.addsInFlight >= ADD_BUDGET) await new Promise<void>((resolve) => this.budgetWaiters.push(resolve));
+		const taken = Math.min(wanted, ADD_BUDGET - this.addsInFlight);
+		this.addsInFlight += taken;
+		return taken;
+	}
+
+	private giveBudget(count: number): void {
+		this.addsInFlight -= count;
+		for (const resolve of this.budgetWaiters.splice(0)) resolve();
 	}
 
 	/** Starts the periodic sweep (and runs one now, for what a previous process left). */
@@ -172,7 +205,9 @@ export class Fanout {
 		}
 	}
 
-	private async recover(source: string, ids: string[]): Promise<void> {
+	private async recover(source: string, claimed: string[]): Promise<void> {
+		// Still being fanned out here: the claim just renewed their lease, nothing else to do.
+		const ids = claimed.filter((eventId) => !this.held.has(`${source}\0${eventId}`));
 		const bodies = await Promise.all(ids.map((id) => this.redis.get(this.keys.event(source, id))));
 		for (const [index, eventId] of ids.entries()) {
 			const body = bodies[index];
