@@ -6,8 +6,9 @@ import type {
 } from 'n8n-workflow';
 
 /**
- * The self-hosted e-signature relay (`esign-relay`): where it listens and the admin API token
- * the E-Signature Trigger uses to subscribe its own webhook URL to the relay's events.
+ * The self-hosted e-signature relay (`esign-relay`): where it listens and the API token the
+ * E-Signature Trigger uses to subscribe its own webhook URL to the relay's events: a subscriber
+ * token (only this n8n's own subscriptions) or the relay's admin token.
  */
 export class ESignRelayApi implements ICredentialType {
 	name = 'eSignRelayApi';
@@ -38,7 +39,8 @@ export class ESignRelayApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			description: "The relay's admin API token (its RELAY_API_TOKEN setting)",
+			description:
+				"A subscriber token from 'esign-relay token create' (it can manage only the subscriptions it creates), or the relay's admin token (RELAY_API_TOKEN)",
 			required: true,
 		},
 	];

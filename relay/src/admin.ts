@@ -1,38 +1,69 @@
-/** The admin API under /v1: subscriptions, events, deliveries, dead letters. */
+/**
+ * The admin API under /v1: subscriptions, events, deliveries, dead letters, tokens.
+ *
+ * Two kinds of bearer: the admin token (everything, as before) and subscriber tokens
+ * (tokens.ts), which see only the subscriptions they created, those subscriptions'
+ * deliveries, and the events those subscriptions were subscribed to. To a subscriber token
+ * anything else does not exist: 404, the same answer as for an id nobody has, so ids of other
+ * tenants cannot be probed.
+ */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 
 import type { CanonicalEvent } from '../../nodes/providers/webhooks';
-import { DELIVERY_STATUSES, type DeliveryManager } from './deliveries';
+import { DELIVERY_STATUSES, type DeliveryManager, type DeliveryView } from './deliveries';
 import type { Pipeline } from './pipeline';
 import { checkTargetUrl, type TargetRule } from './targets';
-import { createSubscriptionSchema, publicView, type SubscriptionStore } from './subscriptions';
+import { createTokenSchema, publicToken, type TokenRecord, type TokenStore } from './tokens';
+import { createSubscriptionSchema, matches, publicView, type Subscription, type SubscriptionStore } from './subscriptions';
 
 /** Hashing both sides first makes the compare constant-time whatever the lengths. */
 function tokenMatches(expected: Buffer, offered: string): boolean {
 	return timingSafeEqual(expected, createHash('sha256').update(offered).digest());
 }
 
-export function requireToken(token: string) {
+export type Principal = { kind: 'admin' } | { kind: 'subscriber'; token: TokenRecord };
+
+/** Resolves the bearer to the admin or a subscriber token; answers 401/403 otherwise. */
+export function requireToken(token: string, tokens: TokenStore) {
 	const expected = createHash('sha256').update(token).digest();
-	return (req: Request, res: Response, next: NextFunction): void => {
+	return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
 		const header = req.headers.authorization;
 		const match = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
 		if (!match) {
 			res
 				.status(401)
 				.set('www-authenticate', 'Bearer')
-				.json({ error: 'unauthorized', message: 'Send the admin token as "Authorization: Bearer <RELAY_API_TOKEN>".' });
+				.json({ error: 'unauthorized', message: 'Send the admin token or a subscriber token as "Authorization: Bearer <token>".' });
 			return;
 		}
-		if (!tokenMatches(expected, match[1].trim())) {
-			res.status(403).json({ error: 'forbidden', message: 'The bearer token is not the relay admin token.' });
+		const offered = match[1].trim();
+		if (tokenMatches(expected, offered)) {
+			res.locals.principal = { kind: 'admin' } satisfies Principal;
+			return next();
+		}
+		const record = await tokens.verify(offered);
+		if (!record) {
+			res.status(403).json({
+				error: 'forbidden',
+				message: 'The bearer token is neither the relay admin token nor a valid subscriber token (mistyped or revoked).',
+			});
 			return;
 		}
+		res.locals.principal = { kind: 'subscriber', token: record } satisfies Principal;
 		next();
 	};
+}
+
+function principalOf(res: Response): Principal {
+	return res.locals.principal as Principal;
+}
+
+function adminOnly(req: Request, res: Response, next: NextFunction): void {
+	if (principalOf(res).kind === 'admin') return next();
+	res.status(403).json({ error: 'forbidden', message: `${req.method} ${req.baseUrl}${req.path} needs the admin token.` });
 }
 
 function invalid(res: Response, error: z.ZodError): void {
@@ -53,21 +84,61 @@ const listDeliveriesQuery = z.object({
 	limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+const eventQuery = z.object({ source: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'source must be a source id').optional() });
+
 const replayBody = z.strictObject({ subscriptionId: z.string().optional() }).default({});
 
 export interface AdminDependencies {
 	token: string;
+	tokens: TokenStore;
 	subscriptions: SubscriptionStore;
 	deliveries: DeliveryManager;
 	pipeline: Pipeline;
 	targetRules: readonly TargetRule[];
+	/** The configured source ids (where GET /v1/events/:id looks without ?source=). */
+	sources: readonly string[];
+	/** RELAY_TOKEN_MAX_SUBSCRIPTIONS: the cap of a token created without its own. */
+	tokenMaxSubscriptions: number;
+}
+
+/** A subscriber may read an event one of its subscriptions was subscribed to when it arrived. */
+function subscribedTo(owned: readonly Subscription[], event: Record<string, unknown>, source: string): boolean {
+	const receivedAt = typeof event.receivedAt === 'string' ? event.receivedAt : '';
+	const fields = event as Pick<CanonicalEvent, 'provider' | 'type' | 'documentId'>;
+	return owned.some(
+		(subscription) =>
+			subscription.createdAt <= receivedAt &&
+			// A subscription disabled since still saw the event.
+			matches({ ...subscription, status: 'active' }, fields, source),
+	);
 }
 
 export function adminRouter(deps: AdminDependencies): Router {
-	const { subscriptions, deliveries, pipeline } = deps;
+	const { subscriptions, deliveries, pipeline, tokens } = deps;
 	const router = express.Router();
-	router.use(requireToken(deps.token));
+	router.use(requireToken(deps.token, tokens));
 	router.use(express.json({ limit: '64kb' }));
+
+	/** The subscription if this principal may see it; undefined (→ 404) otherwise. */
+	async function visible(res: Response, id: string): Promise<Subscription | undefined> {
+		const subscription = await subscriptions.get(id);
+		const principal = principalOf(res);
+		if (!subscription) return undefined;
+		if (principal.kind === 'subscriber' && subscription.owner !== principal.token.id) return undefined;
+		return subscription;
+	}
+
+	/** The subscription ids whose deliveries this principal may touch (undefined: all). */
+	async function scope(res: Response): Promise<string[] | undefined> {
+		const principal = principalOf(res);
+		if (principal.kind === 'admin') return undefined;
+		return (await subscriptions.listOwned(principal.token.id)).map((subscription) => subscription.id);
+	}
+
+	async function visibleDelivery(res: Response, id: string): Promise<boolean> {
+		const parsed = deliveries.parseId(id);
+		return parsed !== undefined && (await visible(res, parsed.subscriptionId)) !== undefined;
+	}
 
 	router.post('/subscriptions', async (req, res) => {
 		const parsed = createSubscriptionSchema.safeParse(req.body ?? {});
@@ -80,30 +151,55 @@ export function adminRouter(deps: AdminDependencies): Router {
 			});
 			return;
 		}
-		const subscription = await subscriptions.create(parsed.data);
+		const principal = principalOf(res);
+		let subscription: Subscription;
+		if (principal.kind === 'admin') {
+			subscription = await subscriptions.create(parsed.data);
+		} else {
+			const cap = principal.token.maxSubscriptions ?? deps.tokenMaxSubscriptions;
+			const outcome = await subscriptions.createOwned(parsed.data, { tokenId: principal.token.id, maxSubscriptions: cap });
+			if ('refused' in outcome) {
+				if (outcome.refused === 'revoked') {
+					res.status(403).json({ error: 'forbidden', message: 'The subscriber token was revoked.' });
+					return;
+				}
+				res.status(409).json({
+					error: 'subscription_limit',
+					message:
+						`This token already owns ${cap} subscriptions, its limit. Delete subscriptions it no longer needs ` +
+						'(deactivated workflows), or ask the relay administrator for a token with a higher --max-subscriptions.',
+				});
+				return;
+			}
+			subscription = outcome.subscription;
+		}
 		await deliveries.configure(subscription);
 		await deliveries.reconcile();
 		res.status(201).json({ ...publicView(subscription), secret: subscription.secret });
 	});
 
 	router.get('/subscriptions', async (_req, res) => {
-		res.json({ data: (await subscriptions.list()).map(publicView) });
+		const principal = principalOf(res);
+		const list = principal.kind === 'admin' ? await subscriptions.list() : await subscriptions.listOwned(principal.token.id);
+		res.json({ data: list.map(publicView) });
 	});
 
 	router.get('/subscriptions/:id', async (req, res) => {
-		const subscription = await subscriptions.get(req.params.id);
+		const subscription = await visible(res, req.params.id);
 		if (!subscription) return notFound(res, 'subscription');
 		res.json(publicView(subscription));
 	});
 
 	router.delete('/subscriptions/:id', async (req, res) => {
-		if (!(await subscriptions.delete(req.params.id))) return notFound(res, 'subscription');
+		const principal = principalOf(res);
+		const onlyOwner = principal.kind === 'subscriber' ? principal.token.id : undefined;
+		if (!(await subscriptions.delete(req.params.id, onlyOwner))) return notFound(res, 'subscription');
 		await deliveries.remove(req.params.id);
 		res.status(204).end();
 	});
 
 	router.post('/subscriptions/:id/test', async (req, res) => {
-		const subscription = await subscriptions.get(req.params.id);
+		const subscription = await visible(res, req.params.id);
 		if (!subscription) return notFound(res, 'subscription');
 		const now = new Date().toISOString();
 		const event: CanonicalEvent = {
@@ -120,25 +216,50 @@ export function adminRouter(deps: AdminDependencies): Router {
 	});
 
 	router.get('/events/:id', async (req, res) => {
-		const event = await pipeline.getEvent(req.params.id);
-		if (!event) return notFound(res, 'event');
-		res.json(event);
+		const parsed = eventQuery.safeParse(req.query);
+		if (!parsed.success) return invalid(res, parsed.error);
+		const found = await pipeline.findEvent(req.params.id, parsed.data.source, deps.sources);
+		const principal = principalOf(res);
+		if (principal.kind === 'subscriber') {
+			const owned = await subscriptions.listOwned(principal.token.id);
+			for (const [source, event] of found) if (!subscribedTo(owned, event, source)) found.delete(source);
+		}
+		if (found.size === 0) return notFound(res, 'event');
+		if (found.size > 1) {
+			res.status(409).json({
+				error: 'ambiguous',
+				message: `Sources ${[...found.keys()].join(', ')} each have an event ${req.params.id}: add ?source=<source id>.`,
+				sources: [...found.keys()],
+			});
+			return;
+		}
+		res.json([...found.values()][0]);
 	});
 
 	router.get('/deliveries', async (req, res) => {
 		const parsed = listDeliveriesQuery.safeParse(req.query);
 		if (!parsed.success) return invalid(res, parsed.error);
 		const { status, subscriptionId, limit } = parsed.data;
-		res.json({ data: await deliveries.list(status, subscriptionId, limit) });
+		const allowed = await scope(res);
+		if (!allowed) {
+			res.json({ data: await deliveries.list(status, subscriptionId, limit) });
+			return;
+		}
+		if (subscriptionId && !allowed.includes(subscriptionId)) return notFound(res, 'subscription');
+		const views: DeliveryView[] = [];
+		for (const id of subscriptionId ? [subscriptionId] : allowed) views.push(...(await deliveries.list(status, id, limit)));
+		res.json({ data: views.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit) });
 	});
 
 	router.get('/deliveries/:id', async (req, res) => {
+		if (!(await visibleDelivery(res, req.params.id))) return notFound(res, 'delivery');
 		const delivery = await deliveries.get(req.params.id);
 		if (!delivery) return notFound(res, 'delivery');
 		res.json(delivery);
 	});
 
 	router.post('/deliveries/:id/retry', async (req, res) => {
+		if (!(await visibleDelivery(res, req.params.id))) return notFound(res, 'delivery');
 		const delivery = await deliveries.retry(req.params.id);
 		if (!delivery) return notFound(res, 'delivery');
 		res.status(202).json(delivery);
@@ -147,10 +268,34 @@ export function adminRouter(deps: AdminDependencies): Router {
 	router.post('/dead-letter/replay', async (req, res) => {
 		const parsed = replayBody.safeParse(req.body ?? {});
 		if (!parsed.success) return invalid(res, parsed.error);
-		if (parsed.data.subscriptionId && !(await subscriptions.get(parsed.data.subscriptionId))) {
-			return notFound(res, 'subscription');
+		const { subscriptionId } = parsed.data;
+		if (subscriptionId && !(await visible(res, subscriptionId))) return notFound(res, 'subscription');
+		const allowed = await scope(res);
+		if (!allowed || subscriptionId) {
+			res.status(202).json({ replayed: await deliveries.replayDeadLetters(subscriptionId) });
+			return;
 		}
-		res.status(202).json({ replayed: await deliveries.replayDeadLetters(parsed.data.subscriptionId) });
+		let replayed = 0;
+		for (const id of allowed) replayed += await deliveries.replayDeadLetters(id);
+		res.status(202).json({ replayed });
+	});
+
+	// ---- subscriber tokens (admin only) ------------------------------------------------
+
+	router.post('/tokens', adminOnly, async (req, res) => {
+		const parsed = createTokenSchema.safeParse(req.body ?? {});
+		if (!parsed.success) return invalid(res, parsed.error);
+		const { record, token } = await tokens.create(parsed.data);
+		res.status(201).json({ ...publicToken(record), token });
+	});
+
+	router.get('/tokens', adminOnly, async (_req, res) => {
+		res.json({ data: await tokens.list() });
+	});
+
+	router.delete('/tokens/:id', adminOnly, async (req, res) => {
+		if (!(await tokens.revoke(String(req.params.id)))) return notFound(res, 'token');
+		res.status(204).end();
 	});
 
 	return router;

@@ -10,6 +10,7 @@ import pino, { type Logger } from 'pino';
 import { adminRouter } from './admin';
 import type { RelayConfig } from './config';
 import { DeliveryManager } from './deliveries';
+import { Fanout } from './fanout';
 import { ingestRouter } from './ingest';
 import { Metrics } from './metrics';
 import { openApiDocument } from './openapi';
@@ -17,6 +18,7 @@ import { Pipeline } from './pipeline';
 import { Keys, checkDurability, connect, createRedis, logDurability, readiness, type RedisClient } from './redis';
 import { Sender } from './sender';
 import { SubscriptionStore } from './subscriptions';
+import { TokenStore } from './tokens';
 
 export const VERSION = '0.1.0';
 const RECONCILE_INTERVAL_MS = 5_000;
@@ -56,12 +58,16 @@ export class Relay {
 	readonly keys: Keys;
 	readonly metrics: Metrics;
 	private readonly ingestConnection: RedisClient;
+	/** Delivery job adds of the fan-out: kept off the ingest connection, where they would queue ahead of acknowledgements. */
+	private readonly jobAdds: RedisClient;
 	private readonly command: RedisClient;
 	private readonly workerConnection: RedisClient;
 	private readonly subscriber: RedisClient;
 	private readonly sender: Sender;
 	readonly subscriptions: SubscriptionStore;
+	readonly tokens: TokenStore;
 	readonly deliveries: DeliveryManager;
+	readonly fanout: Fanout;
 	readonly pipeline: Pipeline;
 	private server?: Server;
 	private reconcileTimer?: NodeJS.Timeout;
@@ -76,8 +82,9 @@ export class Relay {
 		options: RelayOptions = {},
 	) {
 		this.logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'esign-relay' } });
-		this.keys = new Keys(config.redisPrefix);
+		this.keys = new Keys(config.redisPrefix, { cluster: Boolean(config.redisClusterNodes) });
 		this.ingestConnection = createRedis(config, 'ingest', this.logger);
+		this.jobAdds = createRedis(config, 'job-adds', this.logger);
 		this.command = createRedis(config, 'command', this.logger);
 		this.workerConnection = createRedis(config, 'worker', this.logger);
 		this.subscriber = createRedis(config, 'subscriber', this.logger);
@@ -86,11 +93,12 @@ export class Relay {
 			maxInFlight: config.maxInFlight,
 			rateLimitPerSecond: config.rateLimitPerSecond,
 		});
+		this.tokens = new TokenStore(this.command, this.keys);
 		this.metrics = new Metrics(() => this.queueDepth(), options.processMetrics ?? true);
 		this.deliveries = new DeliveryManager(
 			config,
 			this.keys,
-			this.ingestConnection,
+			this.jobAdds,
 			this.command,
 			this.workerConnection,
 			this.subscriptions,
@@ -98,7 +106,17 @@ export class Relay {
 			this.metrics,
 			this.logger,
 		);
-		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries);
+		this.fanout = new Fanout(
+			config,
+			this.keys,
+			this.command,
+			this.subscriptions,
+			this.deliveries,
+			this.metrics,
+			this.logger,
+			config.sources.map((source) => source.id),
+		);
+		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout);
 	}
 
 	private async queueDepth() {
@@ -157,7 +175,10 @@ export class Relay {
 				subscriptions: this.subscriptions,
 				deliveries: this.deliveries,
 				pipeline: this.pipeline,
+				tokens: this.tokens,
 				targetRules: this.config.allowedTargets,
+				sources: this.config.sources.map((source) => source.id),
+				tokenMaxSubscriptions: this.config.tokenMaxSubscriptions,
 			}),
 		);
 		app.use((_req: Request, res: Response) => {
@@ -210,6 +231,7 @@ export class Relay {
 		await this.deliveries.reconcile();
 		this.reconcileTimer = setInterval(() => void this.deliveries.reconcile(), RECONCILE_INTERVAL_MS);
 		this.reconcileTimer.unref();
+		this.fanout.start();
 
 		this.server = createServer(
 			{
@@ -227,8 +249,14 @@ export class Relay {
 		this.server.on('clientError', answerUnparsableRequest);
 		await new Promise<void>((resolve, reject) => {
 			this.server!.once('error', reject);
-			this.server!.listen(this.config.port, this.config.host, () => resolve());
+			this.server!.listen(this.config.port, this.config.host, () => {
+				this.server!.off('error', reject);
+				resolve();
+			});
 		});
+		// After listening, errors are the server's own (EMFILE on accept: out of file
+		// descriptors); they pass, and the server keeps accepting once descriptors free up.
+		this.server.on('error', (error) => this.logger.error({ err: error }, 'HTTP server error'));
 		this.ready = true;
 		this.logger.info(
 			{ url: this.url, sources: this.config.sources.map((s) => `${s.id} (${s.type})`), prefix: this.config.redisPrefix },
@@ -256,6 +284,8 @@ export class Relay {
 		server?.closeIdleConnections();
 		const drained = (async () => {
 			await serverClosed;
+			// Fan-outs this process acknowledged first (else they wait for their lease to pass).
+			await this.fanout.stop();
 			await this.deliveries.close();
 		})();
 		let timer: NodeJS.Timeout | undefined;
@@ -279,7 +309,7 @@ export class Relay {
 	}
 
 	private connections(): RedisClient[] {
-		return [this.ingestConnection, this.command, this.workerConnection, this.subscriber];
+		return [this.ingestConnection, this.jobAdds, this.command, this.workerConnection, this.subscriber];
 	}
 
 	private async closeRedis(): Promise<void> {

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-/** `esign-relay`: starts the relay from the environment and stops it cleanly on SIGTERM/SIGINT. */
+/**
+ * `esign-relay`: starts the relay from the environment and stops it cleanly on SIGTERM/SIGINT;
+ * `esign-relay token …` manages subscriber tokens (token-command.ts).
+ */
 import { Relay, StartupError } from './app';
 import { ConfigError, loadConfig } from './config';
+import { tokenCommand } from './token-command';
 
 function fail(message: string): never {
 	process.stderr.write(`esign-relay: ${message}\n`);
@@ -15,6 +19,13 @@ async function main(): Promise<void> {
 	} catch (error) {
 		if (error instanceof ConfigError) fail(error.message);
 		throw error;
+	}
+	if (process.argv[2] === 'token') {
+		process.exitCode = await tokenCommand(process.argv.slice(3), config, {
+			out: (text) => process.stdout.write(text),
+			err: (text) => process.stderr.write(text),
+		});
+		return;
 	}
 	const relay = new Relay(config);
 	try {

@@ -103,6 +103,13 @@ const configSchema = z.object({
 		.default(1024 * 1024),
 	dedupWindowMs: duration.default(72 * 3_600_000),
 	eventRetentionMs: duration.default(7 * 86_400_000),
+	/**
+	 * How long the process that acknowledged an event has to fan it out before any other
+	 * relay takes the job over (it is normally done within milliseconds).
+	 */
+	fanoutLeaseMs: duration.default(10_000),
+	/** How many subscriptions a subscriber token may own unless its own cap says otherwise. */
+	tokenMaxSubscriptions: positiveInt.default(1000),
 	/** Delays before each retry; attempts = schedule length + 1. */
 	retrySchedule: z
 		.union([z.array(z.union([z.number(), z.string()])), z.string()])
@@ -176,6 +183,8 @@ export const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
 	bodyLimitBytes: 'RELAY_BODY_LIMIT',
 	dedupWindowMs: 'RELAY_DEDUP_WINDOW',
 	eventRetentionMs: 'RELAY_EVENT_RETENTION',
+	fanoutLeaseMs: 'RELAY_FANOUT_LEASE',
+	tokenMaxSubscriptions: 'RELAY_TOKEN_MAX_SUBSCRIPTIONS',
 	retrySchedule: 'RELAY_RETRY_SCHEDULE',
 	retryJitter: 'RELAY_RETRY_JITTER',
 	deliveryTimeoutMs: 'RELAY_DELIVERY_TIMEOUT',
@@ -286,6 +295,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 	const config = parsed.data;
 	const ids = new Set<string>();
 	for (const source of config.sources) {
+		if (source.id === 'relay-test') {
+			throw new ConfigError('Invalid relay configuration:\n- RELAY_SOURCES: the source id "relay-test" is reserved for the relay\'s own test events');
+		}
 		if (ids.has(source.id)) throw new ConfigError(`Invalid relay configuration:\n- RELAY_SOURCES: source id "${source.id}" appears twice`);
 		ids.add(source.id);
 		const handler = webhookHandlers[source.type];
@@ -316,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 			throw new ConfigError(`Invalid relay configuration:\n- RELAY_REDIS_TLS_CA_FILE: cannot read ${config.redisTlsCaFile}: ${(error as Error).message}`);
 		}
 	}
+	if (config.fanoutLeaseMs < 100) throw new ConfigError('Invalid relay configuration:\n- RELAY_FANOUT_LEASE: must be at least 100ms');
 	if (config.deliveryTimeoutMs < 1) throw new ConfigError('Invalid relay configuration:\n- RELAY_DELIVERY_TIMEOUT: must be at least 1ms');
 	if (config.headersTimeoutMs < 1 || config.requestTimeoutMs < 1) {
 		throw new ConfigError('Invalid relay configuration:\n- RELAY_HEADERS_TIMEOUT / RELAY_REQUEST_TIMEOUT: must be at least 1ms');

@@ -14,6 +14,9 @@ export class Metrics {
 	readonly duplicates: Counter<'source'>;
 	readonly enqueued: Counter<'source'>;
 	readonly deliveriesEnqueued: Counter;
+	readonly fanoutRecovered: Counter;
+	readonly fanoutFailed: Counter;
+	readonly fanoutDeferred: Counter;
 	readonly delivered: Counter;
 	readonly retried: Counter<'reason'>;
 	readonly deadLettered: Counter<'reason'>;
@@ -50,6 +53,21 @@ export class Metrics {
 		this.deliveriesEnqueued = new Counter({
 			name: 'relay_deliveries_enqueued_total',
 			help: 'Delivery jobs created (one per event and matching subscription).',
+			registers,
+		});
+		this.fanoutRecovered = new Counter({
+			name: 'relay_fanout_recovered_total',
+			help: 'Events fanned out by the outbox sweeper because the process that acknowledged them did not finish (crash, Redis error).',
+			registers,
+		});
+		this.fanoutFailed = new Counter({
+			name: 'relay_fanout_failed_total',
+			help: 'Fan-outs that failed (the event stays in its outbox and is fanned out again after the lease).',
+			registers,
+		});
+		this.fanoutDeferred = new Counter({
+			name: 'relay_fanout_deferred_total',
+			help: 'Events left to the outbox sweeper because this process already had too many fan-outs waiting.',
 			registers,
 		});
 		this.delivered = new Counter({

@@ -5,7 +5,11 @@ const json = (schema: unknown) => ({ content: { 'application/json': { schema } }
 const response = (description: string, schema?: unknown) => (schema ? { description, ...json(schema) } : { description });
 const auth = {
 	'401': response('No bearer token.', error),
-	'403': response('Wrong bearer token.', error),
+	'403': response('Neither the admin token nor a valid (unrevoked) subscriber token.', error),
+};
+const adminAuth = {
+	'401': auth['401'],
+	'403': response('Not the admin token (subscriber tokens cannot manage tokens).', error),
 };
 const idParam = (description: string) => [{ name: 'id', in: 'path', required: true, description, schema: { type: 'string' } }];
 
@@ -19,7 +23,15 @@ export function openApiDocument(version: string): Record<string, unknown> {
 				'Receives e-signature provider webhooks, verifies them, deduplicates, stores them durably in Redis and delivers them to subscribers signed with Standard Webhooks.',
 		},
 		components: {
-			securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'RELAY_API_TOKEN' } },
+			securitySchemes: {
+				bearer: {
+					type: 'http',
+					scheme: 'bearer',
+					description:
+						'The admin token (RELAY_API_TOKEN): everything. Or a subscriber token (rst_…, from POST /v1/tokens or `esign-relay token create`): ' +
+						'only the subscriptions it created, their deliveries, and the events they were subscribed to; anything else answers 404.',
+				},
+			},
 			schemas: {
 				Error: {
 					type: 'object',
@@ -56,6 +68,26 @@ export function openApiDocument(version: string): Record<string, unknown> {
 						createdAt: { type: 'string', format: 'date-time' },
 						maxInFlight: { type: 'integer' },
 						rateLimitPerSecond: { type: 'integer' },
+						owner: { type: 'string', description: 'The subscriber token that created it (absent: the admin token).' },
+					},
+				},
+				TokenInput: {
+					type: 'object',
+					required: ['name'],
+					additionalProperties: false,
+					properties: {
+						name: { type: 'string', maxLength: 200 },
+						maxSubscriptions: { type: 'integer', minimum: 1, description: 'Default: RELAY_TOKEN_MAX_SUBSCRIPTIONS.' },
+					},
+				},
+				Token: {
+					type: 'object',
+					properties: {
+						id: { type: 'string' },
+						name: { type: 'string' },
+						maxSubscriptions: { type: ['integer', 'null'] },
+						createdAt: { type: 'string', format: 'date-time' },
+						subscriptions: { type: 'integer', description: 'How many subscriptions it owns (in lists).' },
 					},
 				},
 				Event: {
@@ -101,7 +133,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
 				post: {
 					summary: 'Receive a provider webhook',
 					description:
-						'Verifies the signature on the raw body with the source\'s provider module and secrets, deduplicates on the event id, stores and queues the event, then answers 2xx (or the provider\'s required acknowledgement).',
+						'Verifies the signature on the raw body with the source\'s provider module and secrets, deduplicates on the event id within the source, stores the event with its fan-out pending (one atomic step), then answers 2xx (or the provider\'s required acknowledgement); the fan-out to subscriptions runs after.',
 					parameters: [{ name: 'source', in: 'path', required: true, schema: { type: 'string' } }],
 					requestBody: { required: true, content: { '*/*': { schema: {} } } },
 					responses: {
@@ -136,6 +168,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
 							],
 						}),
 						'400': response('Invalid body.', error),
+						'409': response('A subscriber token at its cap of subscriptions (error: subscription_limit).', error),
 						'422': response('Target not allowed (RELAY_ALLOWED_TARGETS, link-local, metadata).', error),
 						...auth,
 					},
@@ -182,8 +215,16 @@ export function openApiDocument(version: string): Record<string, unknown> {
 				get: {
 					summary: 'Get a stored event',
 					security: [{ bearer: [] }],
-					parameters: idParam('Event id'),
-					responses: { '200': response('The event.', { $ref: '#/components/schemas/Event' }), '404': response('Unknown or expired.', error), ...auth },
+					parameters: [
+						...idParam('Event id'),
+						{ name: 'source', in: 'query', required: false, description: 'Source id; needed when several sources have an event with this id.', schema: { type: 'string' } },
+					],
+					responses: {
+						'200': response('The event.', { $ref: '#/components/schemas/Event' }),
+						'404': response('Unknown, expired, or (subscriber token) not subscribed to.', error),
+						'409': response('Several sources have an event with this id: add ?source=.', error),
+						...auth,
+					},
 				},
 			},
 			'/v1/deliveries': {
@@ -209,7 +250,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
 				get: {
 					summary: 'Get a delivery',
 					security: [{ bearer: [] }],
-					parameters: idParam('Delivery id (<subscriptionId>.<eventId>)'),
+					parameters: idParam('Delivery id (<subscriptionId>.<source>.<eventId>)'),
 					responses: { '200': response('The delivery.', { $ref: '#/components/schemas/Delivery' }), '404': response('Not found.', error), ...auth },
 				},
 			},
@@ -231,6 +272,39 @@ export function openApiDocument(version: string): Record<string, unknown> {
 						'404': response('Unknown subscription.', error),
 						...auth,
 					},
+				},
+			},
+			'/v1/tokens': {
+				post: {
+					summary: 'Create a subscriber token (admin only)',
+					security: [{ bearer: [] }],
+					requestBody: { required: true, ...json({ $ref: '#/components/schemas/TokenInput' }) },
+					responses: {
+						'201': response('Created; `token` is shown only here (only its SHA-256 is stored).', {
+							allOf: [{ $ref: '#/components/schemas/Token' }, { type: 'object', properties: { token: { type: 'string' } } }],
+						}),
+						'400': response('Invalid body.', error),
+						...adminAuth,
+					},
+				},
+				get: {
+					summary: 'List subscriber tokens (admin only)',
+					security: [{ bearer: [] }],
+					responses: {
+						'200': response('Tokens, oldest first.', {
+							type: 'object',
+							properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Token' } } },
+						}),
+						...adminAuth,
+					},
+				},
+			},
+			'/v1/tokens/{id}': {
+				delete: {
+					summary: 'Revoke a subscriber token (admin only); its subscriptions stay',
+					security: [{ bearer: [] }],
+					parameters: idParam('Token id (tok_…)'),
+					responses: { '204': response('Revoked.'), '404': response('Not found.', error), ...adminAuth },
 				},
 			},
 		},

@@ -1,42 +1,53 @@
 /**
- * From a verified event to delivery jobs: deduplicate, store, and fan out at ingest.
+ * From a verified event to a durable acknowledgement: deduplicate and store, per source.
  *
- * Durability and deduplication without losing a retry: the dedup key holds a state, "p"
- * (pending) when the event is first stored and "q" (queued) once every delivery job exists.
- *   1. one Lua script: if the key exists, return its state; else set it to "p" (expiring
- *      after the dedup window) and store the event; it also returns the subscriptions'
- *      version counter, read atomically with the key (one round trip);
- *   2. unless the state was "q": add one delivery job per matching subscription, with
- *      jobId = subscription + event (BullMQ creates a job id only once, so concurrent copies
- *      of the same event converge on one job per subscription). The subscription list comes
- *      from memory when its version is unchanged, else from Redis, so a subscription created
- *      before the event was stored (by any process) is always included;
- *   3. answer 2xx, and mark the key "q".
- * If the process dies between 1 and 3, the key stays "p" and the provider's retry is not
- * taken for a duplicate: it re-adds the delivery jobs, and the ones that already exist are
- * no-ops. Only "q" short-circuits. Redis refusing any of it rejects, and ingest answers 503.
+ * One Lua script, on keys that all carry the source's hash tag (one Cluster slot):
+ *   - if the source's dedup key for the event id exists, it is a duplicate;
+ *   - else set the dedup key (expiring after the dedup window), store the event (the
+ *     delivery body) and add the event id to the source's outbox, leased to this process.
+ * Then the provider is answered, and the fan-out to the matching subscriptions runs after
+ * (see fanout.ts): the acknowledgement costs the same whether 1 or 10,000 subscriptions match.
  *
- * Fanning out here rather than in a separate fan-out queue saves, per event, a job add, a
- * worker hop (fetch + complete) and a read of every subscription: about half the Redis work
- * and the queueing delay between ingest and delivery.
+ * Event ids are unique per source only: two Standard Webhooks senders, or two accounts of
+ * a provider that numbers its events 1, 2, 3, produce equal ids for different events. So the
+ * dedup key, the stored event and the delivery job id all include the source.
+ *
+ * Upgrade from the unscoped layout (dedup:<id>, event:<id>): the script also reads the old
+ * dedup key. "q" meant every delivery job had been added: a duplicate. "p" meant the old
+ * relay stopped before it had added them all: taken as new and fanned out (at least once).
  */
 import type { CanonicalEvent } from '../../nodes/providers/webhooks';
 import type { RelayConfig } from './config';
 import type { DeliveryManager } from './deliveries';
+import type { Fanout } from './fanout';
 import { waitForReplicas, type Keys, type RedisClient } from './redis';
 import { Script } from './scripts';
-import { matches, type SubscriptionStore } from './subscriptions';
+import type { SubscriptionStore } from './subscriptions';
 
-const INGEST = new Script(`
-local state = redis.call('GET', KEYS[1])
-local version = redis.call('GET', KEYS[3]) or '0'
-if state then return {state, version} end
-redis.call('SET', KEYS[1], 'p', 'PX', ARGV[1])
+// ARGV[6] = '1' when the acknowledgement waits for replicas: a duplicate then rewrites its
+// dedup key unchanged, so the WAIT that follows on this connection also covers the original
+// write (made perhaps by another relay whose own WAIT failed and answered 503).
+const INGEST_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if ARGV[6] == '1' then redis.call('SET', KEYS[1], redis.call('GET', KEYS[1]), 'XX', 'KEEPTTL') end
+  return 'duplicate'
+end
+if KEYS[4] and redis.call('GET', KEYS[4]) == 'q' then
+  if ARGV[6] == '1' then redis.call('SET', KEYS[4], 'q', 'XX', 'KEEPTTL') end
+  return 'duplicate'
+end
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-return {'new', version}
-`, 3);
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+return 'new'
+`;
+const INGEST = new Script(INGEST_SCRIPT, 3);
+const INGEST_READING_LEGACY = new Script(INGEST_SCRIPT, 4);
 
 export type Accepted = 'new' | 'duplicate';
+
+/** The source the relay's own test events are stored under. */
+export const TEST_SOURCE = 'relay-test';
 
 export class Pipeline {
 	constructor(
@@ -46,6 +57,7 @@ export class Pipeline {
 		private readonly redis: RedisClient,
 		private readonly subscriptions: SubscriptionStore,
 		private readonly deliveries: DeliveryManager,
+		readonly fanout: Fanout,
 	) {}
 
 	/** The delivery body: the canonical event plus where and when the relay received it. */
@@ -53,37 +65,58 @@ export class Pipeline {
 		return JSON.stringify({ ...event, source, receivedAt: new Date(receivedAtMs).toISOString() });
 	}
 
-	/** Resolves once the event is durably queued (or known to be); rejects when Redis cannot take it. */
+	/**
+	 * Resolves once the event is durably stored with its fan-out pending (or known to be a
+	 * duplicate); rejects when Redis cannot take it. Does not wait for the fan-out.
+	 */
 	async accept(event: CanonicalEvent, source: string, receivedAtMs: number): Promise<Accepted> {
 		const body = Pipeline.body(event, source, receivedAtMs);
-		const dedupKey = this.keys.dedup(event.id);
-		const [state, version] = (await INGEST.run(
+		const keys = [this.keys.dedup(source, event.id), this.keys.event(source, event.id), this.keys.outbox(source)];
+		const script = this.keys.legacyInSlot ? INGEST_READING_LEGACY : INGEST;
+		if (this.keys.legacyInSlot) keys.push(this.keys.legacyDedup(event.id));
+		const state = (await script.run(
 			this.redis,
-			dedupKey,
-			this.keys.event(event.id),
-			this.keys.subscriptionsVersion,
+			...keys,
 			this.config.dedupWindowMs,
 			body,
 			this.config.eventRetentionMs,
-		)) as [string, string];
-		if (state === 'q') return 'duplicate';
-		const matching = (await this.subscriptions.current(Number(version))).filter((subscription) =>
-			matches(subscription, event, source),
-		);
-		// Idempotent: a delivery job's id is subscription + event, created once by BullMQ.
-		await Promise.all(
-			matching.map((subscription) => this.deliveries.enqueue(subscription, { eventId: event.id, source, body, receivedAtMs })),
-		);
-		// The event and its delivery jobs on enough replicas before the 2xx (RELAY_ACK_REPLICAS).
-		await waitForReplicas(this.redis, dedupKey, this.config.ackReplicas, this.config.ackReplicaTimeoutMs);
-		// Not awaited: until it lands the key says "p", which only makes a retry re-add (no-ops).
-		this.redis.call('SET', dedupKey, 'q', 'XX', 'KEEPTTL').catch(() => undefined);
-		return state === 'new' ? 'new' : 'duplicate';
+			// The lease: until then no other relay takes this fan-out over.
+			receivedAtMs + this.config.fanoutLeaseMs,
+			event.id,
+			this.config.ackReplicas > 0 ? '1' : '0',
+		)) as Accepted;
+		// The event and its pending fan-out on enough replicas before the 2xx (RELAY_ACK_REPLICAS).
+		await waitForReplicas(this.redis, keys[0], this.config.ackReplicas, this.config.ackReplicaTimeoutMs);
+		if (state === 'new') {
+			this.fanout.schedule({
+				source,
+				eventId: event.id,
+				body,
+				receivedAtMs,
+				event: { provider: event.provider, type: event.type, documentId: event.documentId },
+			});
+		}
+		return state;
 	}
 
-	async getEvent(eventId: string): Promise<unknown> {
-		const raw = await this.redis.get(this.keys.event(eventId));
-		return raw ? (JSON.parse(raw) as unknown) : undefined;
+	/**
+	 * The stored events with this id, by source: the given source's, or (without one) every
+	 * configured source's. Events stored before the upgrade (unscoped keys) are found too.
+	 */
+	async findEvent(eventId: string, source: string | undefined, knownSources: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+		const candidates = source ? [source] : [...new Set([...knownSources, TEST_SOURCE])];
+		const [legacyRaw, ...raws] = await Promise.all([
+			this.redis.get(this.keys.legacyEvent(eventId)),
+			...candidates.map((candidate) => this.redis.get(this.keys.event(candidate, eventId))),
+		]);
+		const found = new Map<string, Record<string, unknown>>();
+		for (const [index, raw] of raws.entries()) if (raw) found.set(candidates[index], JSON.parse(raw) as Record<string, unknown>);
+		if (legacyRaw) {
+			const legacy = JSON.parse(legacyRaw) as Record<string, unknown>;
+			const legacySource = typeof legacy.source === 'string' ? legacy.source : '';
+			if ((!source || legacySource === source) && !found.has(legacySource)) found.set(legacySource, legacy);
+		}
+		return found;
 	}
 
 	/** Stores a synthetic event and queues it to one subscription, bypassing its filters. */
@@ -91,8 +124,8 @@ export class Pipeline {
 		const subscription = await this.subscriptions.get(subscriptionId);
 		if (!subscription) throw new Error('subscription not found');
 		const receivedAtMs = Date.now();
-		const body = Pipeline.body(event, 'relay-test', receivedAtMs);
-		await this.redis.set(this.keys.event(event.id), body, 'PX', this.config.eventRetentionMs);
-		return this.deliveries.enqueue(subscription, { eventId: event.id, source: 'relay-test', body, receivedAtMs });
+		const body = Pipeline.body(event, TEST_SOURCE, receivedAtMs);
+		await this.redis.set(this.keys.event(TEST_SOURCE, event.id), body, 'PX', this.config.eventRetentionMs);
+		return this.deliveries.enqueue(subscription, { eventId: event.id, source: TEST_SOURCE, body, receivedAtMs });
 	}
 }

@@ -12,17 +12,54 @@ import type { RelayConfig } from './config';
 
 export type RedisClient = Redis | Cluster;
 
+/**
+ * Per-source keys carry a hash tag of their own (`{src:<id>}`) so that a Redis Cluster
+ * spreads sources over its masters, while the keys one ingest script touches for one event
+ * (dedup, event, outbox of the same source) always share a slot. A prefix that has a hash
+ * tag itself (`{relay}:`) wins over it, since Redis hashes the first tag of a key: then
+ * everything lives in one slot, as before.
+ */
 export class Keys {
-	constructor(readonly prefix: string) {}
+	/** Whether the keys of the previous, unscoped layout can share a slot with the new ones. */
+	readonly legacyInSlot: boolean;
+
+	constructor(
+		readonly prefix: string,
+		options: { cluster?: boolean } = {},
+	) {
+		// The old layout (dedup:<id> beside subscriptions:version in one script) only ran on a
+		// Cluster with a hash-tagged prefix; without a tag no old keys can exist there.
+		this.legacyInSlot = !options.cluster || /\{[^}]+\}/.test(prefix);
+	}
 
 	/** BullMQ's own prefix (it appends `:<queue>:…`). */
 	get bull(): string {
 		return `${this.prefix}bull`;
 	}
-	dedup(eventId: string): string {
+	private source(source: string): string {
+		return `${this.prefix}{src:${source}}`;
+	}
+	/** The dedup marker of one source's event (expires after the dedup window). */
+	dedup(source: string, eventId: string): string {
+		return `${this.source(source)}:dedup:${eventId}`;
+	}
+	/** One source's stored event (the delivery body), kept for the retention period. */
+	event(source: string, eventId: string): string {
+		return `${this.source(source)}:event:${eventId}`;
+	}
+	/** One source's events stored but not yet fanned out (sorted set: event id → lease deadline). */
+	outbox(source: string): string {
+		return `${this.source(source)}:outbox`;
+	}
+	/**
+	 * The keys of the layout before sources were namespaced, read (never written) so that an
+	 * upgrade takes what the old relay stored for a duplicate. Remove once every relay has run
+	 * the scoped layout for one dedup window.
+	 */
+	legacyDedup(eventId: string): string {
 		return `${this.prefix}dedup:${eventId}`;
 	}
-	event(eventId: string): string {
+	legacyEvent(eventId: string): string {
 		return `${this.prefix}event:${eventId}`;
 	}
 	get subscriptions(): string {
@@ -44,6 +81,14 @@ export class Keys {
 	get adminToken(): string {
 		return `${this.prefix}admin-token`;
 	}
+	/** Subscriber tokens: hash of token id → record (name, cap, SHA-256 of the token). */
+	get tokens(): string {
+		return `${this.prefix}tokens`;
+	}
+	/** The ids of the subscriptions a subscriber token owns (its cap is this set's size). */
+	tokenSubscriptions(tokenId: string): string {
+		return `${this.prefix}token-subscriptions:${tokenId}`;
+	}
 }
 
 function hostPorts(list: string): Array<{ host: string; port: number }> {
@@ -53,7 +98,8 @@ function hostPorts(list: string): Array<{ host: string; port: number }> {
 	});
 }
 
-export type ConnectionRole = 'ingest' | 'command' | 'worker' | 'subscriber';
+/** `job-adds`: the fan-out's delivery adds, pipelined like ingest but apart from it, so an acknowledgement never waits behind a large fan-out. */
+export type ConnectionRole = 'ingest' | 'job-adds' | 'command' | 'worker' | 'subscriber';
 
 /** TLS settings from the URL scheme and RELAY_REDIS_TLS_CA_FILE (read once, at start-up). */
 function tlsOptions(config: RelayConfig): RedisOptions['tls'] {
@@ -102,8 +148,8 @@ export function createRedis(config: RelayConfig, role: ConnectionRole, logger?: 
 }
 
 function buildClient(config: RelayConfig, role: ConnectionRole): RedisClient {
-	const failFast = role === 'ingest' || role === 'command';
-	const autoPipelining = role === 'ingest';
+	const failFast = role === 'ingest' || role === 'job-adds' || role === 'command';
+	const autoPipelining = role === 'ingest' || role === 'job-adds';
 	const url = new URL(config.redisUrl);
 	const options: RedisOptions = {
 		maxRetriesPerRequest: failFast ? 1 : null,

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CANONICAL_EVENT_TYPES, type CanonicalEvent } from '../../nodes/providers/webhooks';
 import { generateSecret } from '../../nodes/providers/standard-webhooks/signature';
 import type { Keys, RedisClient } from './redis';
+import { Script } from './scripts';
 
 export const createSubscriptionSchema = z.strictObject({
 	url: z.url({ error: 'url must be an absolute http(s) URL' }),
@@ -42,7 +43,17 @@ export interface Subscription {
 	maxInFlight: number;
 	rateLimitPerSecond: number;
 	secret: string;
+	/** The subscriber token that created it (absent: created with the admin token). */
+	owner?: string;
 }
+
+/** Who creates a subscription with a subscriber token, and how many it may own. */
+export interface Owner {
+	tokenId: string;
+	maxSubscriptions: number;
+}
+
+export type CreateOutcome = { subscription: Subscription } | { refused: 'cap' | 'revoked' };
 
 export type PublicSubscription = Omit<Subscription, 'secret'>;
 
@@ -85,6 +96,32 @@ redis.call('PUBLISH', KEYS[2], ARGV[1])
 return 1
 `;
 
+/** Checks the token still exists and is under its cap, then adds, all at once (no race past the cap). */
+const CREATE_OWNED = new Script(`
+if redis.call('HEXISTS', KEYS[4], ARGV[3]) == 0 then return 'revoked' end
+if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[4]) then return 'cap' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[5], ARGV[1])
+return 'ok'
+`, 4);
+
+/** Deletes only when the owner is the expected one ("" = anyone: the admin). */
+const DELETE_SCRIPT = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local owner = cjson.decode(raw).owner
+if ARGV[2] ~= '' and owner ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+if KEYS[3] then redis.call('SREM', KEYS[3], ARGV[1]) end
+redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[3], ARGV[1])
+return 1
+`;
+const DELETE = new Script(DELETE_SCRIPT, 2);
+const DELETE_OWNED = new Script(DELETE_SCRIPT, 3);
+
 export class SubscriptionStore {
 	/** The list as of `cachedVersion` (see `current`). */
 	private cached: Subscription[] = [];
@@ -98,7 +135,46 @@ export class SubscriptionStore {
 	) {}
 
 	async create(input: CreateSubscription): Promise<Subscription> {
-		const subscription: Subscription = {
+		const subscription = this.build(input);
+		await this.redis
+			.multi()
+			.hset(this.keys.subscriptions, subscription.id, JSON.stringify(subscription))
+			.incr(this.keys.subscriptionsVersion)
+			.publish(this.keys.subscriptionsChannel, subscription.id)
+			.exec();
+		return subscription;
+	}
+
+	/** Creates a subscription owned by a subscriber token, unless the token is at its cap (or revoked). */
+	async createOwned(input: CreateSubscription, owner: Owner): Promise<CreateOutcome> {
+		const subscription = { ...this.build(input), owner: owner.tokenId };
+		const outcome = (await CREATE_OWNED.run(
+			this.redis,
+			this.keys.subscriptions,
+			this.keys.subscriptionsVersion,
+			this.keys.tokenSubscriptions(owner.tokenId),
+			this.keys.tokens,
+			subscription.id,
+			JSON.stringify(subscription),
+			owner.tokenId,
+			owner.maxSubscriptions,
+			this.keys.subscriptionsChannel,
+		)) as 'ok' | 'cap' | 'revoked';
+		return outcome === 'ok' ? { subscription } : { refused: outcome };
+	}
+
+	/** The subscriptions a subscriber token owns, oldest first. */
+	async listOwned(tokenId: string): Promise<Subscription[]> {
+		const ids = await this.redis.smembers(this.keys.tokenSubscriptions(tokenId));
+		if (ids.length === 0) return [];
+		const raws = await this.redis.hmget(this.keys.subscriptions, ...ids);
+		const all: Record<string, string> = {};
+		for (const [index, raw] of raws.entries()) if (raw) all[ids[index]] = raw;
+		return parseAll(all).filter((subscription) => subscription.owner === tokenId);
+	}
+
+	private build(input: CreateSubscription): Subscription {
+		return {
 			id: `sub_${randomBytes(12).toString('hex')}`,
 			url: input.url,
 			sources: input.sources ?? [],
@@ -112,13 +188,6 @@ export class SubscriptionStore {
 			rateLimitPerSecond: input.rateLimitPerSecond ?? this.defaults.rateLimitPerSecond,
 			secret: generateSecret(),
 		};
-		await this.redis
-			.multi()
-			.hset(this.keys.subscriptions, subscription.id, JSON.stringify(subscription))
-			.incr(this.keys.subscriptionsVersion)
-			.publish(this.keys.subscriptionsChannel, subscription.id)
-			.exec();
-		return subscription;
 	}
 
 	async get(id: string): Promise<Subscription | undefined> {
@@ -130,14 +199,21 @@ export class SubscriptionStore {
 		return parseAll(await this.redis.hgetall(this.keys.subscriptions));
 	}
 
-	async delete(id: string): Promise<boolean> {
-		const results = await this.redis
-			.multi()
-			.hdel(this.keys.subscriptions, id)
-			.incr(this.keys.subscriptionsVersion)
-			.publish(this.keys.subscriptionsChannel, id)
-			.exec();
-		return Number(results?.[0]?.[1] ?? 0) === 1;
+	/** Deletes it (only if `onlyOwner` owns it, when given); false when there is none to delete. */
+	async delete(id: string, onlyOwner?: string): Promise<boolean> {
+		const existing = await this.get(id);
+		if (!existing) return false;
+		if (onlyOwner !== undefined && existing.owner !== onlyOwner) return false;
+		const keys = [this.keys.subscriptions, this.keys.subscriptionsVersion];
+		if (existing.owner) keys.push(this.keys.tokenSubscriptions(existing.owner));
+		const deleted = await (existing.owner ? DELETE_OWNED : DELETE).run(
+			this.redis,
+			...keys,
+			id,
+			onlyOwner ?? '',
+			this.keys.subscriptionsChannel,
+		);
+		return Number(deleted) === 1;
 	}
 
 	/** Atomic read-modify-write, so a concurrent delete is not undone. */

@@ -21,6 +21,8 @@ describe('authentication', () => {
 		['GET', '/v1/deliveries'],
 		['POST', '/v1/dead-letter/replay'],
 		['GET', '/v1/events/evt_x'],
+		['GET', '/v1/tokens'],
+		['POST', '/v1/tokens'],
 	])('%s %s: 401 without a token, 403 with a wrong one', async (method, path) => {
 		const missing = await api(relay, method, path, method === 'POST' ? {} : undefined, null);
 		expect(missing.status).toBe(401);
@@ -135,7 +137,7 @@ describe('operations', () => {
 		const openapi = (await (await fetch(`${relay.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
 		expect(openapi.openapi).toBe('3.1.0');
 		expect(Object.keys(openapi.paths)).toEqual(
-			expect.arrayContaining(['/ingest/{source}', '/v1/subscriptions', '/v1/subscriptions/{id}', '/v1/events/{id}', '/v1/deliveries', '/v1/deliveries/{id}/retry', '/v1/dead-letter/replay', '/v1/subscriptions/{id}/test']),
+			expect.arrayContaining(['/ingest/{source}', '/v1/subscriptions', '/v1/subscriptions/{id}', '/v1/events/{id}', '/v1/deliveries', '/v1/deliveries/{id}/retry', '/v1/dead-letter/replay', '/v1/subscriptions/{id}/test', '/v1/tokens', '/v1/tokens/{id}']),
 		);
 	});
 

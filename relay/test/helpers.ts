@@ -68,7 +68,7 @@ export async function cleanRedis(prefix: string): Promise<void> {
 }
 
 export interface Received {
-	/** The request path, so one sink (one origin) can stand for several n8n webhooks. */
+	/** The request target (path and query): one sink (one origin) stands for several n8n webhooks. */
 	path: string;
 	headers: IncomingHttpHeaders;
 	body: string;

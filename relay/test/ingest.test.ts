@@ -127,7 +127,8 @@ describe('accepted webhooks', () => {
 		expect(responses.filter((r) => !(r.json as { events: Array<{ duplicate: boolean }> }).events[0].duplicate)).toHaveLength(1);
 		expect(await metric('relay_events_enqueued_total', 'source="signnow"')).toBe(enqueuedBefore + 1);
 		expect(await metric('relay_events_duplicate_total', 'source="signnow"')).toBe(duplicatesBefore + 49);
-		// Fanned out at ingest: exactly one delivery job, whose id is deterministic.
+		// Fanned out once (after the acknowledgement): exactly one delivery, whose id is deterministic.
+		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === id), 10_000, 'fan-out');
 		const delivery = await relay.deliveries.get(deliveryId(subscriptionId, 'signnow', id));
 		expect(delivery?.id).toBe(`${subscriptionId}.signnow.${id}`);
 		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === id), 10_000, 'delivery');

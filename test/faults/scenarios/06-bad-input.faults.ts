@@ -50,7 +50,8 @@ afterAll(async () => {
 /** Keys an accepted event would create (its dedup marker and its stored copy). */
 async function eventKeys(): Promise<number> {
 	let count = 0;
-	for (const pattern of [`${world.prefix}dedup:*`, `${world.prefix}event:*`]) {
+	// Per-source keys: <prefix>{src:<source>}:dedup:<id> and …:event:<id>.
+	for (const pattern of [`${world.prefix}{src:*}:dedup:*`, `${world.prefix}{src:*}:event:*`]) {
 		let cursor = '0';
 		do {
 			const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -213,6 +214,9 @@ test('10,000+ malformed, forged and hostile requests are all refused with a 4xx 
 	expect(slopeMbPer1000).toBeLessThan(4);
 	expect(goodAnswer.status).toBeGreaterThanOrEqual(200);
 	expect(goodAnswer.status).toBeLessThan(300);
+	// The key count sees real keys: the two genuine events (one sent while slow clients held
+	// connections, one after) each added their dedup marker and their copy.
+	expect(await eventKeys()).toBe(keysAfter + 4);
 	// Only the genuine events reached the sink.
 	await sleep(2000);
 	expect(world.sinks[0].executions().map((a) => a.key).sort()).toEqual([during.key, good.key].sort());
