@@ -19,12 +19,6 @@ import { triggerWebhook, triggerWebhookMethods } from './trigger';
 /** How many of the provider's event names fit beside the label; the description lists them all. */
 const NAMES_IN_LABEL = 2;
 
-function shared(name: string): INodeProperties {
-	const property = triggerProperties.find((candidate) => candidate.name === name);
-	if (!property) throw new Error(`The trigger has no "${name}" parameter`);
-	return property;
-}
-
 /** The Event Types choices: the canonical types this provider's events reach, named in its words. */
 export function providerEventTypeOptions(adapter: ProviderAdapter): INodeProperties['options'] {
 	const table = providerEventTypes[adapter.provider] ?? {};
@@ -60,33 +54,9 @@ function credentialNeeded(adapter: ProviderAdapter): Show[] {
 	return when;
 }
 
-function triggerProviderProperties(adapter: ProviderAdapter): INodeProperties[] {
-	const properties: INodeProperties[] = [];
-	if (supportsDirect(adapter)) {
-		properties.push(shared('mode'));
-	} else {
-		// Relay only: the parameter the shared code and display conditions read, without a field.
-		properties.push({ displayName: 'Mode', name: 'mode', type: 'hidden', default: 'relay' });
-	}
-	// The provider is fixed: the shared direct-mode and PDF code read it from this parameter.
-	const provider: INodeProperties = { displayName: 'Provider', name: 'provider', type: 'hidden', default: '' };
-	provider.default = adapter.provider;
-	properties.push(provider);
-	properties.push(shared('sources'));
-	const eventTypes: INodeProperties = {
-		...shared('eventTypes'),
-		options: providerEventTypeOptions(adapter),
-		description: `Which ${adapter.displayName} events start the workflow (the workflow receives the canonical type). Empty starts it on every event.`,
-	};
-	properties.push(eventTypes, shared('documentId'));
-	if (typeof adapter.document.download === 'function') {
-		properties.push({
-			...shared('attachSignedPdf'),
-			description: `Whether to download the signed PDF from ${adapter.displayName} when a document is completed and attach it as binary data (uses the ${adapter.displayName} credential)`,
-		});
-	}
+function authenticationProperties(adapter: ProviderAdapter): INodeProperties[] {
 	// The Authentication choice shows whenever the provider credential is needed.
-	for (const show of credentialNeeded(adapter)) {
+	return credentialNeeded(adapter).map((show) => {
 		const authentication: INodeProperties =
 			adapter.credentials.length > 1
 				? {
@@ -106,9 +76,64 @@ function triggerProviderProperties(adapter: ProviderAdapter): INodeProperties[] 
 						displayOptions: { show },
 					};
 		authentication.default = adapter.credentials[0].value;
-		properties.push(authentication);
+		return authentication;
+	});
+}
+
+/** A shared parameter written for some providers only (a notice about one provider's scheme). */
+function appliesTo(property: INodeProperties, adapter: ProviderAdapter): boolean {
+	const providers = property.displayOptions?.show?.provider as unknown[] | undefined;
+	return providers === undefined || providers.includes(adapter.provider);
+}
+
+/**
+ * The shared trigger's parameters, in their order, as this provider's trigger shows them: the
+ * provider fixed (a hidden parameter the shared code reads), Mode only where direct mode exists,
+ * its own events and credentials; any other shared parameter (notices included) that applies
+ * to the provider is kept as it is.
+ */
+function triggerProviderProperties(adapter: ProviderAdapter): INodeProperties[] {
+	const canDownload = typeof adapter.document.download === 'function';
+	const properties: INodeProperties[] = [];
+	for (const property of triggerProperties) {
+		switch (property.name) {
+			case 'mode': {
+				// Relay only: the parameter the shared code and display conditions read, without a field.
+				properties.push(supportsDirect(adapter) ? property : { displayName: 'Mode', name: 'mode', type: 'hidden', default: 'relay' });
+				// The provider is fixed: the shared direct-mode and PDF code read it from this parameter.
+				const provider: INodeProperties = { displayName: 'Provider', name: 'provider', type: 'hidden', default: '' };
+				provider.default = adapter.provider;
+				properties.push(provider);
+				break;
+			}
+			case 'provider':
+			case 'authentication':
+				// Fixed above; this provider's own Authentication choice comes with the PDF field.
+				break;
+			case 'eventTypes':
+				properties.push({
+					...property,
+					options: providerEventTypeOptions(adapter),
+					description: `Which ${adapter.displayName} events start the workflow (the workflow receives the canonical type). Empty starts it on every event.`,
+				});
+				break;
+			case 'attachSignedPdf':
+				if (canDownload) {
+					properties.push({
+						...property,
+						description: `Whether to download the signed PDF from ${adapter.displayName} when a document is completed and attach it as binary data (uses the ${adapter.displayName} credential)`,
+					});
+				}
+				break;
+			case 'binaryPropertyName':
+				properties.push(...authenticationProperties(adapter));
+				if (canDownload) properties.push(property);
+				break;
+			default:
+				if (appliesTo(property, adapter)) properties.push(property);
+		}
 	}
-	if (typeof adapter.document.download === 'function') properties.push(shared('binaryPropertyName'));
+	if (!properties.some((property) => property.name === 'authentication')) properties.push(...authenticationProperties(adapter));
 	return properties;
 }
 
@@ -130,7 +155,9 @@ export function providerTriggerDescription(adapter: ProviderAdapter): ProviderTr
 	return {
 		group: ['trigger'],
 		version: 1,
-		description: `Starts the workflow when a document is signed, viewed, declined… in ${adapter.displayName}`,
+		// n8n's nodes panel merges a node and its trigger into one entry and shows the trigger's
+		// description there: it has to describe the provider's whole entry, not only the trigger.
+		description: `E-signatures with ${adapter.displayName}: send documents for signature, download signed PDFs, and start workflows when they are signed, viewed or declined`,
 		defaults: { name: `${adapter.displayName} Trigger` },
 		outputs: [NodeConnectionTypes.Main],
 		credentials: triggerProviderCredentials(adapter),

@@ -1,6 +1,7 @@
 /**
- * Every provider the E-Signature node can talk to, in the order its Provider dropdown shows
- * them. Adding a provider adds one line here (its adapter lives in `./<provider>/`).
+ * Every provider the nodes are built for: each has its own action node and trigger, and the
+ * hidden provider-agnostic E-Signature node lists them in this order in its Provider dropdown.
+ * Adding a provider adds one line here (its adapter lives in `./<provider>/`).
  */
 import type { ProviderAdapter } from './adapter';
 import { documensoAdapter } from './documenso/api';

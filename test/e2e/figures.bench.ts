@@ -70,7 +70,7 @@ function signNowCallback(documentId: string, secret: string) {
 	};
 }
 
-/** E-Signature Trigger (via relay) → HTTP Request to the sink, carrying the document id. */
+/** SignNow Trigger (via relay) → HTTP Request to the sink, carrying the document id. */
 function triggerToSinkWorkflow(name: string) {
 	return {
 		name,
@@ -78,7 +78,7 @@ function triggerToSinkWorkflow(name: string) {
 			{
 				id: 't',
 				name: 'Trigger',
-				type: 'CUSTOM.eSignTrigger',
+				type: 'CUSTOM.signNowTrigger',
 				typeVersion: 1,
 				position: [0, 0],
 				parameters: { mode: 'relay', eventTypes: ['document.completed'] },

@@ -3,10 +3,10 @@
  * SignNow simulator as real servers on loopback. The workflows come from examples/.
  */
 import { contractPdf } from '../helpers/pdf';
-import { prepareExample } from './harness/examples';
+import { prepareExample, readExample } from './harness/examples';
 import type { WorkflowRef } from './harness/n8n';
 import type { RelaySubscription } from './harness/relay';
-import { http, waitFor } from './harness/util';
+import { freePort, http, waitFor } from './harness/util';
 import { RELAY_SOURCE, settle, startWorld, stopWorld, waitForExecutions, type World } from './harness/world';
 
 let world: World;
@@ -67,6 +67,8 @@ describe('Flow 1: signed document via the relay (examples/signed-document-via-re
 		webhookUrl = subscription.url;
 		expect(webhookUrl).toMatch(new RegExp(`^${world.n8n.baseUrl}/webhook/[^/]+/webhook$`));
 		expect(subscription.eventTypes).toEqual(['document.completed']);
+		// The SignNow Trigger listens to SignNow's events only.
+		expect(subscription.providers).toEqual(['signnow']);
 	});
 
 	test('signing sends exactly the signed PDF to the sink, once', async () => {
@@ -131,6 +133,55 @@ describe('Flow 1: signed document via the relay (examples/signed-document-via-re
 		await waitFor('the relay subscription to be deleted', async () => (await world.relay.subscriptions()).length === 0, 30_000);
 		const gone = await world.relay.admin('GET', `/v1/subscriptions`);
 		expect(gone.status).toBe(200);
+	});
+});
+
+describe('Flow 1, built before the per-provider nodes (legacy eSignTrigger + eSign types)', () => {
+	const LEGACY = 'test/e2e/fixtures/legacy-signed-document-via-relay.json';
+
+	test('the old workflow still imports, activates, and sends the signed PDF when a document is signed', async () => {
+		const nodes = readExample(LEGACY).nodes as Array<{ type: string }>;
+		expect(nodes.map((node) => node.type)).toEqual(['n8n-nodes-esign.eSignTrigger', 'n8n-nodes-esign.eSign', 'n8n-nodes-base.httpRequest']);
+		const { workflow, subscription } = await activateRelayExample(LEGACY);
+		// The provider-agnostic trigger listens to every provider, as it always did.
+		expect(subscription.providers).toEqual([]);
+		const documentId = await world.signNow.prepare(contractPdf('Legacy contract', 1), 'Legacy contract', 'legacy@example.com');
+		await world.signNow.sign(documentId);
+		const [execution] = await waitForExecutions(world.n8n, workflow, 1);
+		expect(execution.status).toBe('success');
+		await waitFor('the sink to receive the PDF', () => sinkRequestsFor(documentId).length >= 1);
+		expect(sinkRequestsFor(documentId)[0].body.equals(await world.signNow.download(documentId))).toBe(true);
+		await world.n8n.deactivate(workflow);
+		await waitFor('the relay subscription to be deleted', async () => (await world.relay.subscriptions()).length === 0, 30_000);
+	});
+});
+
+describe('Activation with the relay down', () => {
+	test('n8n refuses to activate, with a message naming the relay URL and what to do', async () => {
+		const down = `http://127.0.0.1:${await freePort()}`;
+		const credential = await world.n8n.createCredential('Relay that is not running', 'eSignRelayApi', { url: down, apiToken: 'x'.repeat(32) });
+		const workflow = await world.n8n.createWorkflow(
+			prepareExample('signed-document-via-relay.json', {
+				credentials: { eSignRelayApi: credential.id, signNowApiKeyApi: world.credentials.signNowApiKeyApi },
+				text: { 'https://example.com': world.sink.url },
+			}),
+		);
+		// n8n 2.40 publishes the workflow at once and activates its triggers in the background: the
+		// trigger's error is recorded as its trigger status (what the editor shows on the node).
+		const refused = await world.n8n.activate(workflow).then(() => undefined, (error: Error) => error.message.replace(/\\"/g, '"'));
+		const message =
+			refused ??
+			(await waitFor('the trigger to fail activating', async () => {
+				const status = await world.n8n.rest<{ status: string; triggers: Array<{ status: string; errorMessage: string | null }> }>(
+					'GET',
+					`/workflows/${workflow.id}/publication-status`,
+				);
+				return status.status === 'failed' ? (status.triggers[0]?.errorMessage ?? '') : undefined;
+			}));
+		expect(message).toContain(`Could not reach the relay at ${down}`);
+		expect(message).toContain('Start the relay, or fix the Relay URL in the "E-Signature Relay API" credential.');
+		expect(await world.relay.subscriptions()).toEqual([]);
+		await world.n8n.deactivate(workflow).catch(() => undefined);
 	});
 });
 

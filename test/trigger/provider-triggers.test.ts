@@ -16,6 +16,7 @@ import { DocuSealTrigger } from '../../nodes/DocuSeal/DocuSealTrigger.node';
 import { DocuSignTrigger } from '../../nodes/DocuSign/DocuSignTrigger.node';
 import { DocumensoTrigger } from '../../nodes/Documenso/DocumensoTrigger.node';
 import { DropboxSignTrigger } from '../../nodes/DropboxSign/DropboxSignTrigger.node';
+import { triggerProperties } from '../../nodes/ESignTrigger/description';
 import { ESignTrigger } from '../../nodes/ESignTrigger/ESignTrigger.node';
 import { SignNowTrigger } from '../../nodes/SignNow/SignNowTrigger.node';
 import { SignOsTrigger } from '../../nodes/SignOs/SignOsTrigger.node';
@@ -63,6 +64,8 @@ describe.each(triggers)('$displayName', ({ provider, displayName, name, folder, 
 		expect(description.hidden).toBeUndefined();
 		expect(description.usableAsTool).toBeUndefined();
 		expect(description.description).toContain(adapter.displayName);
+		// n8n's panel shows the trigger's description on the entry it merges with the action node.
+		expect(description.description).toMatch(/send documents for signature.*start workflows/);
 		const codex = JSON.parse(readFileSync(join(ROOT, 'nodes', folder, `${folder}Trigger.node.json`), 'utf8')) as {
 			node: string;
 			alias: string[];
@@ -112,6 +115,20 @@ describe.each(triggers)('$displayName', ({ provider, displayName, name, folder, 
 		for (const property of authentication) expect(property.type).toBe(adapter.credentials.length > 1 ? 'options' : 'hidden');
 		expect(visible({}).authentication).toBeUndefined();
 	});
+});
+
+test('each trigger shows the shared trigger notices that apply to its provider, in the shared order', () => {
+	const notices = triggerProperties.filter((property) => property.type === 'notice');
+	for (const { provider, node } of triggers) {
+		const applying = notices.filter((notice) => {
+			const providers = notice.displayOptions?.show?.provider as string[] | undefined;
+			return providers === undefined || providers.includes(provider);
+		});
+		expect(node.description.properties.filter((property) => property.type === 'notice')).toEqual(applying);
+	}
+	// The parameters a user fills in come in the shared trigger's order.
+	const order = (names: string[]) => names.filter((name) => ['mode', 'sources', 'eventTypes', 'documentId', 'attachSignedPdf', 'binaryPropertyName'].includes(name));
+	expect(order(new SignNowTrigger().description.properties.map((p) => p.name))).toEqual(order(triggerProperties.map((p) => p.name)));
 });
 
 test("SignNow's event names are shown in SignNow's words", () => {

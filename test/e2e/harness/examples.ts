@@ -25,8 +25,10 @@ function replaceStrings(value: Json, replace: (text: string) => string): Json {
 	return value;
 }
 
+/** A file of examples/, or (a path with a slash, from the repository root) a test fixture. */
 export function readExample(file: string): Record<string, unknown> {
-	return JSON.parse(readFileSync(join(REPO_ROOT, 'examples', file), 'utf8')) as Record<string, unknown>;
+	const path = file.includes('/') ? join(REPO_ROOT, file) : join(REPO_ROOT, 'examples', file);
+	return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 }
 
 /**

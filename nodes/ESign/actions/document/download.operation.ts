@@ -70,7 +70,7 @@ export async function execute(
 			throw new NodeOperationError(this.getNode(), `Document ${documentId} is not signed yet (status: ${status})`, {
 				itemIndex,
 				description:
-					'Wait until every signer has signed (e.g. start this step from the E-Signature Trigger on "document completed"), or turn on "Download Anyway" to get the current version.',
+					'Wait until every signer has signed (e.g. start this step from the provider’s trigger on "Document Completed"), or turn on "Download Anyway" to get the current version.',
 			});
 		}
 	}
