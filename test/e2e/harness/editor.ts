@@ -165,8 +165,11 @@ export class Editor {
 	/** Expands every collapsed "Triggers (n)" / "Actions (n)" section of an opened node. */
 	async expandSections(): Promise<void> {
 		const collapsed = this.page.locator('[data-test-id=node-creator-category-item][data-category-collapsed=true]');
-		while ((await collapsed.count()) > 0) {
+		for (let sections = await collapsed.count(); sections > 0; sections--) {
+			const before = sections;
 			await collapsed.first().click();
+			// Wait for this section to open before looking for the next.
+			await expectFewer(collapsed, before);
 		}
 	}
 
@@ -267,6 +270,14 @@ export class Editor {
 	/** Screenshot of one element, cropped to it, as PNG. */
 	async shoot(target: Locator, file: string): Promise<void> {
 		await target.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
+	}
+}
+
+async function expectFewer(locator: Locator, than: number): Promise<void> {
+	const deadline = Date.now() + UI_TIMEOUT;
+	while ((await locator.count()) >= than) {
+		if (Date.now() > deadline) throw new Error(`a collapsed section of the node panel did not open within ${UI_TIMEOUT} ms`);
+		await locator.page().waitForTimeout(100);
 	}
 }
 
