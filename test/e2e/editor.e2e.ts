@@ -157,7 +157,12 @@ beforeAll(async () => {
 	shotsDir = resolve(process.env.E2E_SCREENSHOTS ?? join(workDir, 'screenshots'));
 	mkdirSync(shotsDir, { recursive: true });
 	const tarball = packPackage(workDir);
-	n8n = await N8nProcess.start({ installDir, communityPackage: tarball });
+	try {
+		n8n = await N8nProcess.start({ installDir, communityPackage: tarball });
+	} finally {
+		// Installed (or failed): only the screenshots stay in the work folder.
+		rmSync(tarball, { force: true });
+	}
 	await n8n.setupOwner();
 	editor = await Editor.launch(n8n.baseUrl);
 	await editor.signIn();
