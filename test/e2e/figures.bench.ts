@@ -78,7 +78,7 @@ function triggerToSinkWorkflow(name: string) {
 			{
 				id: 't',
 				name: 'Trigger',
-				type: 'CUSTOM.signNowTrigger',
+				type: `${world.n8n.nodeTypePrefix}signNowTrigger`,
 				typeVersion: 1,
 				position: [0, 0],
 				parameters: { mode: 'relay', eventTypes: ['document.completed'] },

@@ -32,14 +32,19 @@ export function readExample(file: string): Record<string, unknown> {
 }
 
 /**
- * The example as n8n should receive it here: the package's nodes are `CUSTOM.<name>` when
- * loaded through N8N_CUSTOM_EXTENSIONS (`n8n-nodes-esign.<name>` once installed from npm).
+ * The example as n8n should receive it here. Its node types stay as they are when the package is
+ * installed as a community package (`n8n-nodes-esign.<name>`, the harness' default); pass the
+ * n8n's `nodeTypePrefix` when it loads the package through N8N_CUSTOM_EXTENSIONS (`CUSTOM.<name>`).
  */
-export function prepareExample(file: string, substitutions: ExampleSubstitutions): Record<string, unknown> {
+export function prepareExample(
+	file: string,
+	substitutions: ExampleSubstitutions,
+	nodeTypePrefix = 'n8n-nodes-esign.',
+): Record<string, unknown> {
 	const workflow = readExample(file);
 	const nodes = (workflow.nodes as Array<Record<string, Json>>).map((node) => {
 		const copy = { ...node };
-		copy.type = String(node.type).replace(/^n8n-nodes-esign\./, 'CUSTOM.');
+		copy.type = String(node.type).replace(/^n8n-nodes-esign\./, nodeTypePrefix);
 		copy.parameters = replaceStrings(node.parameters, (text) => {
 			let result = text;
 			for (const [placeholder, value] of Object.entries(substitutions.text ?? {})) {

@@ -1,8 +1,9 @@
 /**
  * A real n8n (the version the install script pins) as a child process: its own user folder
  * (SQLite database, encryption key), a loopback port, the built package loaded through
- * N8N_CUSTOM_EXTENSIONS, and the REST calls the tests need (owner, credentials, workflows,
- * activation, executions).
+ * N8N_CUSTOM_EXTENSIONS or installed from its packed tarball as Settings → Community Nodes
+ * installs it, and the REST calls the tests need (owner, credentials, workflows, activation,
+ * executions).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from 'node:fs';
@@ -10,9 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { REPO_ROOT } from '../../helpers/relay-build';
+import { installCommunityPackage, PACKAGE_NAME } from './community-package';
 import { freePort, http, sleep, waitFor } from './util';
 
 export const PACKAGE_DIST = join(REPO_ROOT, 'dist');
+
+/** Every node file package.json declares must be built, or n8n would start without it. */
+function assertBuilt(): void {
+	const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { n8n: { nodes: string[] } };
+	const missing = manifest.n8n.nodes.filter((file) => !existsSync(join(REPO_ROOT, file)));
+	if (missing.length > 0) throw new Error(`${missing.join(', ')} not built: run npm run build first`);
+}
 
 /** Runs scripts/n8n-install.sh (a no-op when the cache is complete) and returns the install dir. */
 export function installN8n(): string {
@@ -60,21 +69,32 @@ export class N8nProcess {
 		readonly port: number,
 		readonly userFolder: string,
 		private readonly env: Record<string, string>,
+		/** What n8n puts before the package's node names in node types. */
+		readonly nodeTypePrefix: string,
 	) {
 		this.logFile = join(userFolder, 'n8n.log');
 	}
 
-	static async start(options: { installDir: string; env?: Record<string, string> }): Promise<N8nProcess> {
-		if (!existsSync(join(PACKAGE_DIST, 'nodes/SignNow/SignNowTrigger.node.js'))) {
-			throw new Error(`${PACKAGE_DIST} has no built trigger: run npm run build first`);
-		}
+	/**
+	 * `communityPackage`: the packed tarball to install into the user folder's `.n8n/nodes`
+	 * (node types `n8n-nodes-esign.<name>`); without it, dist/ is loaded through
+	 * N8N_CUSTOM_EXTENSIONS (node types `CUSTOM.<name>`).
+	 */
+	static async start(options: {
+		installDir: string;
+		env?: Record<string, string>;
+		communityPackage?: string;
+	}): Promise<N8nProcess> {
+		assertBuilt();
 		const n8n = new N8nProcess(
 			options.installDir,
 			await freePort(),
 			mkdtempSync(join(tmpdir(), 'esign-e2e-n8n-')),
 			options.env ?? {},
+			options.communityPackage ? `${PACKAGE_NAME}.` : 'CUSTOM.',
 		);
 		try {
+			if (options.communityPackage) installCommunityPackage(n8n.userFolder, options.communityPackage);
 			await n8n.spawn();
 		} catch (error) {
 			await n8n.stop(5_000);
@@ -109,7 +129,7 @@ export class N8nProcess {
 			N8N_LISTEN_ADDRESS: '127.0.0.1',
 			N8N_HOST: '127.0.0.1',
 			N8N_WEBHOOK_URL: `${this.baseUrl}/`,
-			N8N_CUSTOM_EXTENSIONS: PACKAGE_DIST,
+			...(this.nodeTypePrefix === 'CUSTOM.' ? { N8N_CUSTOM_EXTENSIONS: PACKAGE_DIST } : {}),
 			N8N_DIAGNOSTICS_ENABLED: 'false',
 			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
 			N8N_TEMPLATES_ENABLED: 'false',

@@ -4,8 +4,12 @@
  * its owner and the credentials the examples use.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { startSignNowSimulator, type SignNowSimulator } from '../../simulators/signnow';
+import { packPackage } from './community-package';
 import { installN8n, N8nProcess, type Execution, type WorkflowRef } from './n8n';
 import { RelayProcess } from './relay';
 import { SignNowUser } from './signnow';
@@ -50,7 +54,19 @@ async function start(options: WorldOptions, started: Partial<World>): Promise<Wo
 		// Production's first retry is 5 s later; tests keep the shape with shorter delays.
 		env: { RELAY_RETRY_SCHEDULE: '500ms,1s,2s,4s,8s', ...options.relayEnv },
 	}));
-	const n8n = (started.n8n = await N8nProcess.start({ installDir, env: options.n8nEnv }));
+	// The package as users install it (Settings → Community Nodes: its tarball in .n8n/nodes), so
+	// the examples import with their node types unchanged (n8n-nodes-esign.<name>).
+	const packDir = mkdtempSync(join(tmpdir(), 'esign-e2e-pack-'));
+	let n8n: N8nProcess;
+	try {
+		n8n = started.n8n = await N8nProcess.start({
+			installDir,
+			env: options.n8nEnv,
+			communityPackage: packPackage(packDir),
+		});
+	} finally {
+		rmSync(packDir, { recursive: true, force: true });
+	}
 	await n8n.setupOwner();
 	const relayCredential = await n8n.createCredential('E-Signature Relay', 'eSignRelayApi', {
 		url: relay.baseUrl,
