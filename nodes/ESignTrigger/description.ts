@@ -2,6 +2,7 @@
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
 import { CANONICAL_EVENT_TYPES } from '../providers/events';
+import { authenticationProperty } from '../ESign/actions/authentication';
 import { providerAdapters } from '../providers/adapters';
 import { directProviders, downloadProviders } from './providers';
 import { RELAY_CREDENTIAL } from './relay/api';
@@ -25,20 +26,9 @@ export const eventTypeOptions = CANONICAL_EVENT_TYPES.map((value) => ({
 }));
 
 /** One Authentication choice per provider, shown whenever that provider's credential is used. */
-const authenticationProperties: INodeProperties[] = providerAdapters.map((adapter) => {
-	const property: INodeProperties = {
-		displayName: 'Authentication',
-		name: 'authentication',
-		type: 'options',
-		noDataExpression: true,
-		options: adapter.credentials.map((option) => ({ name: option.displayName, value: option.value })),
-		default: '',
-		displayOptions: { show: { provider: [adapter.provider] } },
-	};
-	// Each provider's first credential is its default, as in the E-Signature node.
-	property.default = adapter.credentials[0].value;
-	return property;
-});
+const authenticationProperties: INodeProperties[] = providerAdapters.map((adapter) =>
+	authenticationProperty(adapter, { provider: [adapter.provider] }),
+);
 
 export const triggerCredentials: INodeTypeDescription['credentials'] = [
 	{ name: RELAY_CREDENTIAL, required: true, displayOptions: { show: { mode: ['relay'] } } },

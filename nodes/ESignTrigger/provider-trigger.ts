@@ -10,6 +10,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { authenticationProperty } from '../ESign/actions/authentication';
 import type { ProviderAdapter } from '../providers/adapter';
 import { eventTypeOptions, triggerProperties } from './description';
 import { directProviders, providerEventTypes } from './providers';
@@ -57,26 +58,10 @@ function credentialNeeded(adapter: ProviderAdapter): Show[] {
 function authenticationProperties(adapter: ProviderAdapter): INodeProperties[] {
 	// The Authentication choice shows whenever the provider credential is needed.
 	return credentialNeeded(adapter).map((show) => {
-		const authentication: INodeProperties =
-			adapter.credentials.length > 1
-				? {
-						displayName: 'Authentication',
-						name: 'authentication',
-						type: 'options',
-						noDataExpression: true,
-						options: adapter.credentials.map((option) => ({ name: option.displayName, value: option.value })),
-						default: '',
-						displayOptions: { show },
-					}
-				: {
-						displayName: 'Authentication',
-						name: 'authentication',
-						type: 'hidden',
-						default: '',
-						displayOptions: { show },
-					};
-		authentication.default = adapter.credentials[0].value;
-		return authentication;
+		if (adapter.credentials.length > 1) return authenticationProperty(adapter, show);
+		const only: INodeProperties = { displayName: 'Authentication', name: 'authentication', type: 'hidden', default: '', displayOptions: { show } };
+		only.default = adapter.credentials[0].value;
+		return only;
 	});
 }
 

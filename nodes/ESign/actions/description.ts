@@ -9,6 +9,7 @@ import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
 import { supports, type ProviderAdapter } from '../../providers/adapter';
 import { providerAdapters } from '../../providers/adapters';
+import { authenticationProperty } from './authentication';
 import { resources } from './resources';
 
 const providerProperty: INodeProperties = {
@@ -21,20 +22,9 @@ const providerProperty: INodeProperties = {
 	description: 'The e-signature service to use',
 };
 
-const authenticationProperties: INodeProperties[] = providerAdapters.map((adapter) => {
-	const property: INodeProperties = {
-		displayName: 'Authentication',
-		name: 'authentication',
-		type: 'options',
-		noDataExpression: true,
-		options: adapter.credentials.map((option) => ({ name: option.displayName, value: option.value })),
-		default: '',
-		displayOptions: { show: { provider: [adapter.provider] } },
-	};
-	// Each provider's first credential is its default.
-	property.default = adapter.credentials[0].value;
-	return property;
-});
+const authenticationProperties: INodeProperties[] = providerAdapters.map((adapter) =>
+	authenticationProperty(adapter, { provider: [adapter.provider] }),
+);
 
 /** One Resource list per provider: a resource none of whose operations it implements is not offered. */
 const resourceProperties: INodeProperties[] = providerAdapters.map((adapter) => {
@@ -120,19 +110,8 @@ function forProvider(property: INodeProperties, adapter: ProviderAdapter): INode
 export function providerProperties(adapter: ProviderAdapter): INodeProperties[] {
 	const offered = offeredResources(adapter);
 	const properties: INodeProperties[] = [];
-	// Defaults are set after the literals: each provider's first choice is its default.
-	if (adapter.credentials.length > 1) {
-		const authentication: INodeProperties = {
-			displayName: 'Authentication',
-			name: 'authentication',
-			type: 'options',
-			noDataExpression: true,
-			options: adapter.credentials.map((option) => ({ name: option.displayName, value: option.value })),
-			default: '',
-		};
-		authentication.default = adapter.credentials[0].value;
-		properties.push(authentication);
-	}
+	// Each provider's first choice is its default (set after the literals).
+	if (adapter.credentials.length > 1) properties.push(authenticationProperty(adapter));
 	const resource: INodeProperties = {
 		displayName: 'Resource',
 		name: 'resource',
