@@ -22,6 +22,8 @@ export interface FailoverRun {
 	windowMs: number;
 	/** The slowest non-2xx answer (ms): a refusal should come fast, not after a hang. */
 	slowestRefusalMs: number;
+	/** The median non-2xx answer (ms). */
+	medianRefusalMs: number;
 	statuses: string;
 	retried: number;
 	resent: number;
@@ -85,6 +87,7 @@ export async function failoverUnderLoad(
 		refused: refusedResults.length,
 		windowMs: refusedAfterFault.length ? Math.max(...refusedAfterFault.map((r) => r.endedAt)) - faultAt : 0,
 		slowestRefusalMs: refusedResults.length ? Math.max(...refusedResults.map((r) => r.endedAt - r.startedAt)) : 0,
+		medianRefusalMs: median(refusedResults.map((r) => r.endedAt - r.startedAt)),
 		statuses: [...statuses.entries()].map(([status, count]) => `${status}×${count}`).join(', ') || 'none',
 		retried,
 		resent: again.length,
@@ -92,6 +95,12 @@ export async function failoverUnderLoad(
 	};
 }
 
+function median(values: number[]): number {
+	if (values.length === 0) return 0;
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.floor(sorted.length / 2)];
+}
+
 export function failoverNotes(run: FailoverRun, extra: string): string {
-	return `${extra}; non-2xx during load: ${run.statuses} (window ${run.windowMs} ms after the fault, slowest refusal ${run.slowestRefusalMs} ms); ${run.retried} retried by the provider until acknowledged, ${run.resent} resent later; drained in ${Math.round(run.drainedInMs)} ms`;
+	return `${extra}; non-2xx during load: ${run.statuses} (window ${run.windowMs} ms after the fault, refusals answered in ${run.medianRefusalMs} ms median, ${run.slowestRefusalMs} ms at most); ${run.retried} retried by the provider until acknowledged, ${run.resent} resent later; drained in ${Math.round(run.drainedInMs)} ms`;
 }
