@@ -21,10 +21,11 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 import { envelopeDefinition } from '../../nodes/providers/docusign/api';
+import { docusignWebhook } from '../../nodes/providers/docusign/webhook';
 // Not '../helpers': that loads n8n-core, which gives axios (the SDK's HTTP client) a default
 // agent of its own, one that would not trust the TLS front's certificate.
 import { contractPdf } from '../helpers/pdf';
-import { startDocuSignSimulator, type DocuSignSimulator } from '../simulators/docusign/simulator';
+import { CONNECT_RETRY_DELAYS_MS, startDocuSignSimulator, type DocuSignSimulator } from '../simulators/docusign/simulator';
 import { startTlsFront, type TlsFront } from '../simulators/shared/tls-front';
 
 interface Model {
@@ -313,5 +314,79 @@ describe('Connect', () => {
 			stuck.closeAllConnections();
 			await new Promise<void>((resolve) => stuck.close(() => resolve()));
 		}
+	});
+
+	test('a message the listener does not acknowledge comes again on Connect\'s schedule (24 h, shrunk here), as the same message with retryCount + 1', async () => {
+		// 24 hours become 300 ms; the listener refuses the first two posts (each message's first attempt).
+		const delayMs = 300;
+		const scaled = await startDocuSignSimulator({ retryDelayScale: delayMs / CONNECT_RETRY_DELAYS_MS[0] });
+		const received: Array<{ at: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> = [];
+		const listener = createServer((request, response) => {
+			const chunks: Buffer[] = [];
+			request.on('data', (c: Buffer) => chunks.push(c));
+			request.on('end', () => {
+				received.push({ at: Date.now(), headers: request.headers, body: Buffer.concat(chunks) });
+				response.writeHead(received.length <= 2 ? 503 : 200).end();
+			});
+		});
+		await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+		try {
+			scaled.state.connect = { url: `http://127.0.0.1:${(listener.address() as AddressInfo).port}/connect`, hmacKeys: ['connect-key'] };
+			// A token from the scaled simulator's account server, then the SDK's createEnvelope.
+			const consent = await fetch(`${scaled.url}/oauth/auth?response_type=code&client_id=${scaled.state.application.integrationKey}&redirect_uri=http://127.0.0.1/callback&scope=signature`, { redirect: 'manual' });
+			const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code') ?? '';
+			const basic = Buffer.from(`${scaled.state.application.integrationKey}:${scaled.state.application.secretKey}`).toString('base64');
+			const token = (await (await fetch(`${scaled.url}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: `grant_type=authorization_code&code=${code}` })).json()) as { access_token: string };
+			const scaledClient = new docusign.ApiClient({ basePath: `${scaled.url}/restapi` });
+			scaledClient.addDefaultHeader('Authorization', `Bearer ${token.access_token}`);
+			const scaledEnvelopes = new docusign.EnvelopesApi(scaledClient);
+			const created = await call(scaledEnvelopes.createEnvelope, scaledEnvelopes, scaled.state.accountId, { envelopeDefinition: docusign.EnvelopeDefinition.constructFromObject(nodeDefinition()) });
+			const envelopeId = (created.data as { envelopeId: string }).envelopeId;
+
+			await scaled.settled();
+			// Both first attempts failed; nothing else has been sent yet (the retries are scheduled).
+			expect(scaled.state.deliveries.map((d) => [d.event, d.retryCount, d.delivered])).toEqual([
+				['envelope-sent', 0, false],
+				['recipient-sent', 0, false],
+			]);
+			expect(received).toHaveLength(2);
+
+			await scaled.settled({ retries: true });
+			expect(scaled.state.deliveries.map((d) => [d.event, d.retryCount, d.delivered])).toEqual([
+				['envelope-sent', 0, false],
+				['recipient-sent', 0, false],
+				['envelope-sent', 1, true],
+				['recipient-sent', 1, true],
+			]);
+			expect(received).toHaveLength(4);
+			// Not before the (shrunk) interval: each retry comes at least 300 ms after its first attempt.
+			expect(received[2].at - received[0].at).toBeGreaterThanOrEqual(delayMs - 5);
+			expect(received[3].at - received[1].at).toBeGreaterThanOrEqual(delayMs - 5);
+
+			const bodies = received.map((m) => JSON.parse(m.body.toString('utf8')) as Record<string, unknown>);
+			const withoutCount = (body: Record<string, unknown>) => ({ ...body, retryCount: undefined });
+			expect(bodies.map((b) => b.retryCount)).toEqual([0, 0, 1, 1]);
+			// The retry is the same message: everything but retryCount repeats (generatedDateTime too).
+			expect(withoutCount(bodies[2])).toEqual(withoutCount(bodies[0]));
+			expect(withoutCount(bodies[3])).toEqual(withoutCount(bodies[1]));
+			// The node's webhook handler accepts each (a fresh signature over the new body) and gives
+			// the retry the first attempt's event id, so the relay deduplicates it.
+			const options = docusignWebhook.parseOptions({});
+			const now = Date.now();
+			for (const message of received) docusignWebhook.verify({ rawBody: message.body, headers: message.headers }, ['connect-key'], options, now);
+			const events = received.map((m) => docusignWebhook.normalize({ rawBody: m.body, headers: m.headers }, options, now)[0]);
+			expect(events.map((e) => e.documentId)).toEqual([envelopeId, envelopeId, envelopeId, envelopeId]);
+			expect(events[2].id).toBe(events[0].id);
+			expect(events[3].id).toBe(events[1].id);
+			expect(events[0].id).not.toBe(events[1].id);
+		} finally {
+			await scaled.close();
+			listener.closeAllConnections();
+			await new Promise<void>((resolve) => listener.close(() => resolve()));
+		}
+	});
+
+	test('Connect\'s schedule: ten retries, at least 24 hours apart', () => {
+		expect(CONNECT_RETRY_DELAYS_MS).toEqual(Array.from({ length: 10 }, () => 86_400_000));
 	});
 });

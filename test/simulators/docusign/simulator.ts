@@ -23,15 +23,19 @@
  * without waiting for the listener; `settled()` waits for the queue; the control routes wait for
  * the messages they cause),
  * as JSON SIM with one `X-DocuSign-Signature-<n>` header per HMAC key (base64 HMAC-SHA256 of the
- * body). A non-2xx answer is a failure; a retry re-posts it with `retryCount` + 1 (same generatedDateTime).
+ * body). A non-2xx answer (or none in time) is a failure, as with "Require Acknowledgement" on; the
+ * worker retries it on Connect's documented schedule (`CONNECT_RETRY_DELAYS_MS`, shrunk by
+ * `retryDelayScale` for tests). A retry re-posts the same message with `retryCount` + 1 (same
+ * event, envelope and generatedDateTime, so the message keeps its identity).
  *
  * Control routes (not DocuSign's): POST /__control/sign { envelopeId, email },
- * POST /__control/expire-tokens, POST /__control/retry-failed.
+ * POST /__control/expire-tokens, POST /__control/retry-failed (re-posts now every failed message
+ * not yet retried, in place of its scheduled retry, as DocuSign's "Republish" does on request).
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-import { attemptDelivery, CallbackWorker, type SettleOptions } from '../shared/callbacks';
+import { attemptDelivery, CallbackWorker, type ScheduledRetry, type SettleOptions } from '../shared/callbacks';
 import { isObject, listen, parseJson, sendBytes, sendJson } from '../shared/http';
 
 export interface DocuSignApplication {
@@ -95,6 +99,15 @@ export interface DocuSignSimulatorState {
 	now: () => number;
 }
 
+/**
+ * Connect's retry rule for a message the listener did not acknowledge, as DocuSign documents it for
+ * `requiresAcknowledgement` (docusign-esign 10.0.0, src/model/ConnectCustomConfiguration.js:361):
+ * at least 24 hours between retries, at most ten retries. DocuSign also waits for the listener to
+ * acknowledge some other message before retrying; that gate is not modelled (see docs/sdk.md), and
+ * the documentation gives the first retry no interval of its own, so it gets the same 24 hours.
+ */
+export const CONNECT_RETRY_DELAYS_MS: readonly number[] = Array.from({ length: 10 }, () => 24 * 3600 * 1000);
+
 /** How long Connect waits for the listener's answer before the message counts as failed. */
 const CONNECT_TIMEOUT_MS = 10_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -108,7 +121,7 @@ function pageCount(pdf: Buffer): number {
 	return (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;
 }
 
-export async function startDocuSignSimulator(options: { connect?: { url: string; hmacKeys: string[] } } = {}) {
+export async function startDocuSignSimulator(options: { connect?: { url: string; hmacKeys: string[] }; retryDelayScale?: number } = {}) {
 	const state: DocuSignSimulatorState = {
 		application: { integrationKey: randomUUID(), secretKey: randomUUID() },
 		user: { sub: randomUUID(), name: 'Sam Sender', email: 'sender@example.com' },
@@ -252,9 +265,10 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 	// How to rebuild each delivery's body with another retryCount.
 	const rebuild = new Map<ConnectDelivery, (retryCount: number) => string>();
 	// Connect sends from a queue of its own, in order, after the API call has answered: an API
-	// call never waits for (or fails because of) the Connect listener. No automatic retries: a
-	// failure waits for the `retry-failed` control route.
-	const worker = new CallbackWorker([]);
+	// call never waits for (or fails because of) the Connect listener. A failed message is retried
+	// on Connect's schedule, or at once by the `retry-failed` control route.
+	const worker = new CallbackWorker(CONNECT_RETRY_DELAYS_MS, options.retryDelayScale);
+	const scheduled = new Map<ConnectDelivery, ScheduledRetry>();
 
 	async function post(delivery: Pick<ConnectDelivery, 'event' | 'body' | 'retryCount'>, build: (retryCount: number) => string) {
 		const connect = state.connect;
@@ -268,6 +282,18 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		const record: ConnectDelivery = { ...delivery, status, delivered: status >= 200 && status < 300, retried: false };
 		state.deliveries.push(record);
 		rebuild.set(record, build);
+		const retryInMs = record.delivered ? null : worker.retryDelay(record.retryCount + 1);
+		if (retryInMs !== null) scheduled.set(record, worker.schedule(retryInMs, () => retry(record)));
+	}
+
+	/** Re-posts a failed message once (by its schedule or the control route, whichever comes first). */
+	async function retry(delivery: ConnectDelivery) {
+		if (delivery.retried) return;
+		delivery.retried = true;
+		scheduled.get(delivery)?.cancel();
+		scheduled.delete(delivery);
+		const build = rebuild.get(delivery);
+		if (build) await post({ event: delivery.event, body: build(delivery.retryCount + 1), retryCount: delivery.retryCount + 1 }, build);
 	}
 
 	/** Queues an event's message; resolves when it (and every message before it) has been sent. */
@@ -507,9 +533,8 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 				await worker.settled();
 				const failed = state.deliveries.filter((d) => !d.delivered && !d.retried);
 				for (const delivery of failed) {
-					delivery.retried = true;
-					const build = rebuild.get(delivery);
-					if (build) void worker.run(() => post({ event: delivery.event, body: build(delivery.retryCount + 1), retryCount: delivery.retryCount + 1 }, build));
+					scheduled.get(delivery)?.cancel();
+					void worker.run(() => retry(delivery));
 				}
 				await worker.settled();
 				return sendJson(response, 200, { retried: failed.length });
