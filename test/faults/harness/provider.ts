@@ -51,6 +51,11 @@ export interface EventOptions {
 	bytes?: number;
 	/** Event time in ms (default now). */
 	atMs?: number;
+	/**
+	 * Standard Webhooks only: the `webhook-id` to send (default `msg_<key>`). Two sources
+	 * given the same one are two accounts numbering their events alike: colliding ids.
+	 */
+	webhookId?: string;
 }
 
 /** A SignNow `document.complete` callback for a unique document. */
@@ -90,9 +95,9 @@ export function signNowEvent(source: SourceSpec, key: string, options: EventOpti
 	};
 }
 
-/** A Standard Webhooks `document.signed` event; `msg_<key>` is its webhook-id. */
+/** A Standard Webhooks `document.signed` event; `msg_<key>` is its webhook-id unless given. */
 export function standardEvent(source: SourceSpec, key: string, options: EventOptions = {}): GeneratedEvent {
-	const webhookId = `msg_${key}`;
+	const webhookId = options.webhookId ?? `msg_${key}`;
 	const payload = {
 		type: 'document.signed',
 		timestamp: new Date(options.atMs ?? Date.now()).toISOString(),

@@ -47,6 +47,8 @@ export class Sink {
 	private inFlight = 0;
 	/** Highest number of requests open at once: the relay's effective concurrency to this target. */
 	maxInFlight = 0;
+	/** Path-aware mode: the sinks mounted on this one's server, by path (see `mount`). */
+	private readonly mounted = new Map<string, Sink>();
 
 	constructor(readonly name: string) {}
 
@@ -59,6 +61,19 @@ export class Sink {
 
 	get url(): string {
 		return `http://127.0.0.1:${this.port}/webhook/${this.name}`;
+	}
+
+	/**
+	 * Another sink on this one's server and port, at its own path: the many workflows of one
+	 * n8n share one origin. It records its own deliveries and has its own behaviour; the
+	 * server (and `down`/`close`) stays this one's.
+	 */
+	mount(name: string, behaviour: SinkBehaviour = { kind: 'ok' }): Sink {
+		const sink = new Sink(name);
+		sink.behaviour = behaviour;
+		sink.port = this.port;
+		this.mounted.set(new URL(sink.url).pathname, sink);
+		return sink;
 	}
 
 	/** The subscription's secret, known once the subscription is created. */
@@ -104,6 +119,8 @@ export class Sink {
 	}
 
 	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const target = this.mounted.get((req.url ?? '').split('?')[0]);
+		if (target) return await target.handle(req, res);
 		this.inFlight++;
 		this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
 		let attempt: DeliveryAttempt | undefined;

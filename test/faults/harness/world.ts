@@ -23,6 +23,8 @@ export interface WorldOptions {
 	 * `cluster`: 3 masters with a replica each.
 	 */
 	topology?: 'single' | 'sentinel' | 'cluster';
+	/** Sources configured besides the SignNow and Standard Webhooks ones (e.g. a second account). */
+	extraSources?: SourceSpec[];
 }
 
 const SENTINEL_NAME = 'esign-faults';
@@ -88,7 +90,7 @@ export class World {
 			redisUrl: this.redis?.url ?? 'redis://127.0.0.1:6379',
 			redisPrefix: this.prefix,
 			apiToken: this.token,
-			sources: [this.signnow, this.standard],
+			sources: [this.signnow, this.standard, ...(this.options.extraSources ?? [])],
 			env: { ...topology, ...this.options.env, ...env },
 		});
 		this.relays.push(relay);
