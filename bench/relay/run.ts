@@ -182,7 +182,8 @@ function startRelay(prefix: string): Promise<Child> {
 			RELAY_API_TOKEN: TOKEN,
 			RELAY_SOURCES: JSON.stringify([{ id: 'signnow', type: 'signnow', secrets: [SECRET] }]),
 			RELAY_LOG_LEVEL: 'info',
-			RELAY_DEDUP_WINDOW: '30m',
+			// Longer than SignNow's accepted age (60 h + skew): the relay refuses a shorter window (a replay could outlive its dedup key).
+			RELAY_DEDUP_WINDOW: '61h',
 			RELAY_EVENT_RETENTION: '30m',
 			RELAY_KEEP_DELIVERED: '100',
 		},
