@@ -8,7 +8,7 @@
  *   node -r ./bench/suite/ts-register.js bench/relay/ack-vs-subscriptions.ts [events per run] [ms between events]
  *
  * Redis at RELAY_REDIS_URL (default 127.0.0.1:6379), under a unique prefix removed at the end.
- * Prints median and range of 3 runs; never fails.
+ * Prints median and range of BENCH_RUNS (default 3) runs (bench/repeat.ts); never fails.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -28,21 +28,14 @@ import { Pipeline } from '../../relay/src/pipeline';
 import { Keys, connect, createRedis } from '../../relay/src/redis';
 import { Sender } from '../../relay/src/sender';
 import { SubscriptionStore } from '../../relay/src/subscriptions';
+import { formatSummary, quantile, RUNS } from '../repeat';
 
 const SECRET = `whsec_${Buffer.from('bench-ack-secret-0123456789abcd').toString('base64')}`;
 const EVENTS = Number(process.argv[2] ?? 200);
 /** 0: back to back; else one event every this many ms (the fan-out then keeps up). */
 const INTERVAL_MS = Number(process.argv[3] ?? 0);
-const RUNS = 3;
 
-function quantile(sorted: number[], q: number): number {
-	return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-function summary(values: number[]): string {
-	const sorted = [...values].sort((a, b) => a - b);
-	return `${sorted[1].toFixed(1)} ms (${sorted[0].toFixed(1)}–${sorted[2].toFixed(1)})`;
-}
+const summary = (values: number[]) => `${formatSummary(values, 1)} ms`;
 
 async function main(): Promise<void> {
 	const prefix = `bench:ack:${randomBytes(4).toString('hex')}:`;

@@ -6,7 +6,8 @@
  *
  *   npx tsc -p relay/tsconfig.json && npx tsc -p bench/relay/tsconfig.json && node bench/relay/dist/bench/relay/run.js
  *
- * BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50), BENCH_FANOUT_EVENTS (default 20000).
+ * BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50), BENCH_FANOUT_EVENTS (default 20000),
+ * BENCH_RUNS (default 3): every row, the ceilings too, runs that many times and prints `median (min–max)`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,7 @@ import { Redis } from 'ioredis';
 import { signBody } from '../../nodes/providers/signnow/webhook';
 import { RELAY_NODE_FLAGS } from '../../relay/src/node-flags';
 import { DeliveryHold } from '../delivery-hold';
+import { formatSummary, perRunRatios, repeat, RUNS } from '../repeat';
 
 const ROOT = join(__dirname, '..', '..', '..', '..', '..');
 const RELAY_CLI = join(ROOT, 'relay', 'dist', 'relay', 'src', 'cli.js');
@@ -180,7 +182,8 @@ function startRelay(prefix: string): Promise<Child> {
 			RELAY_API_TOKEN: TOKEN,
 			RELAY_SOURCES: JSON.stringify([{ id: 'signnow', type: 'signnow', secrets: [SECRET] }]),
 			RELAY_LOG_LEVEL: 'info',
-			RELAY_DEDUP_WINDOW: '30m',
+			// Longer than SignNow's accepted age (60 h + skew): the relay refuses a shorter window (a replay could outlive its dedup key).
+			RELAY_DEDUP_WINDOW: '61h',
 			RELAY_EVENT_RETENTION: '30m',
 			RELAY_KEEP_DELIVERED: '100',
 		},
@@ -322,7 +325,7 @@ function printTable(): void {
 	process.stdout.write(
 		[
 			'',
-			`esign-relay benchmark (autocannon -c ${CONNECTIONS}, ${DURATION}s runs, ~1 KB pre-signed unique SignNow bodies, Node ${process.version})`,
+			`esign-relay benchmark (autocannon -c ${CONNECTIONS}, ${DURATION}s runs, ~1 KB pre-signed unique SignNow bodies, Node ${process.version}; each figure median (min–max) of ${RUNS} runs, ratios per run)`,
 			'',
 			line(['measure', 'value', 'goal']),
 			`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
@@ -332,23 +335,28 @@ function printTable(): void {
 	);
 }
 
-async function main(): Promise<void> {
-	const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-	const bodies = makeBodies(Math.ceil(DURATION * 12_000));
+/** One run's figures, every row's; a row a run did not reach stays undefined. */
+interface RunFigures {
+	http?: { rps: number; p50: number; p99: number };
+	express?: { rps: number; p50: number; p99: number };
+	ingest?: { rps: number; p50: number; p99: number; non2xx: number };
+	fixed?: { rps: number; p50: number; p99: number };
+	wide?: number;
+	narrow?: number;
+	paced?: { p50: number; p99: number; delivered: number; non2xx: number };
+	peakRssMb?: number;
+}
 
-	const ceilings: Record<string, number> = {};
+/** One pass over every row, ceilings first: a fresh baseline process, relay and Redis prefix each run. */
+async function measureRun(run: number, figures: RunFigures): Promise<void> {
+	const bodies = makeBodies(Math.ceil(DURATION * 12_000));
 	for (const mode of ['http', 'express'] as const) {
 		const server = await startBaseline(mode);
 		try {
 			await load(`${server.url}/ingest/signnow`, bodies, { duration: 2 });
-			progress(`bare ${mode}`);
+			progress(`run ${run + 1}/${RUNS}: bare ${mode}`);
 			const result = await load(`${server.url}/ingest/signnow`, bodies, { duration: DURATION });
-			ceilings[mode] = result.requests.average;
-			rows.push({
-				measure: `bare ${mode === 'http' ? 'node:http' : 'Express 5 (express.raw)'}: req/s, p50/p99`,
-				value: `${fmt(result.requests.average)} /s, ${result.latency.p50} / ${result.latency.p99} ms`,
-				goal: 'ceiling',
-			});
+			figures[mode] = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 		} finally {
 			await stop(server);
 		}
@@ -361,50 +369,74 @@ async function main(): Promise<void> {
 	const rss = sampleRss(relay.process.pid ?? 0);
 	try {
 		await load(`${relay.url}/ingest/signnow`, makeBodies(5_000), { duration: 2 });
-		progress('relay ingest');
+		progress(`run ${run + 1}/${RUNS}: relay ingest`);
 		const ingest = await load(`${relay.url}/ingest/signnow`, makeBodies(Math.ceil(DURATION * 8_000)), { duration: DURATION });
-		const ratio = ingest.requests.average / ceilings.express;
-		rows.push({
-			measure: 'relay ingest (verify + dedup + durable enqueue): events/s, p50/p99',
-			value: `${fmt(ingest.requests.average)} /s (${fmt(ratio, 2)} x Express), ${ingest.latency.p50} / ${ingest.latency.p99} ms, non-2xx ${ingest.non2xx}`,
-			goal: '>= 0.6 x bare Express',
-		});
+		figures.ingest = { rps: ingest.requests.average, p50: ingest.latency.p50, p99: ingest.latency.p99, non2xx: ingest.non2xx };
 
-		progress('relay ingest at a fixed 1,000/s');
+		progress(`run ${run + 1}/${RUNS}: relay ingest at a fixed 1,000/s`);
 		const fixed = await load(`${relay.url}/ingest/signnow`, makeBodies(DURATION * 1_000 + 1_000), {
 			duration: DURATION,
 			overallRate: 1_000,
 			connections: 20,
 		});
-		rows.push({
-			measure: 'relay ingest at a fixed 1,000 events/s: p50/p99',
-			value: `${fixed.latency.p50} / ${fixed.latency.p99} ms (${fmt(fixed.requests.average)} /s)`,
-			goal: 'p99 <= 20 ms',
-		});
+		figures.fixed = { rps: fixed.requests.average, p50: fixed.latency.p50, p99: fixed.latency.p99 };
 
-		progress('fan-out, maxInFlight 64');
-		const wide = await fanout(relay, prefix, sink, sinkUrl, 64, FANOUT_EVENTS);
-		rows.push({ measure: 'fan-out to a local sink, 1 subscription, maxInFlight 64', value: `${fmt(wide)} deliveries/s`, goal: '>= 3,000/s' });
-		progress('fan-out, maxInFlight 4');
-		const narrow = await fanout(relay, prefix, sink, sinkUrl, 4, Math.min(FANOUT_EVENTS, 5_000));
-		rows.push({ measure: 'fan-out, default maxInFlight 4', value: `${fmt(narrow)} deliveries/s`, goal: '(pacing default)' });
+		progress(`run ${run + 1}/${RUNS}: fan-out, maxInFlight 64`);
+		figures.wide = await fanout(relay, prefix, sink, sinkUrl, 64, FANOUT_EVENTS);
+		progress(`run ${run + 1}/${RUNS}: fan-out, maxInFlight 4`);
+		figures.narrow = await fanout(relay, prefix, sink, sinkUrl, 4, Math.min(FANOUT_EVENTS, 5_000));
 
-		await adminPost(relay.url, '/v1/subscriptions', { url: sinkUrl });
-		progress('ingest ack -> sink latency, evenly paced 500/s');
+		const { id: pacedSubscription } = (await adminPost(relay.url, '/v1/subscriptions', { url: sinkUrl })) as { id: string };
+		progress(`run ${run + 1}/${RUNS}: ingest ack -> sink latency, evenly paced 500/s`);
 		sink.latencies = [];
 		const latencyEvents = DURATION * 500;
 		const paceResult = await paced(`${relay.url}/ingest/signnow`, makeBodies(latencyEvents), 500);
 		await waitUntil(() => (sink.latencies?.length ?? 0) >= latencyEvents - paceResult.non2xx, 30_000);
-		rows.push({
-			measure: 'ingest ack -> sink, evenly paced 500 events/s (default cap 4): p50/p99',
-			value: `${fmt(percentile(sink.latencies, 50))} / ${fmt(percentile(sink.latencies, 99))} ms (${sink.latencies.length} delivered, non-2xx ${paceResult.non2xx})`,
-			goal: 'p50 <= 5 ms, p99 <= 25 ms',
-		});
+		figures.paced = { p50: percentile(sink.latencies, 50), p99: percentile(sink.latencies, 99), delivered: sink.latencies.length, non2xx: paceResult.non2xx };
+		await fetch(`${relay.url}/v1/subscriptions/${pacedSubscription}`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } });
 	} finally {
-		rows.push({ measure: 'relay peak RSS under load', value: `${fmt(rss.stop())} MB`, goal: '<= 200 MB' });
+		figures.peakRssMb = rss.stop();
 		await stop(relay);
 		sink.close();
 		await cleanRedis(prefix);
+	}
+}
+
+function buildRows(runs: RunFigures[]): void {
+	const s = (pick: (f: RunFigures) => number | undefined, digits = 0) => formatSummary(runs.map(pick), digits);
+	const latency = (pick: (f: RunFigures) => { p50: number; p99: number } | undefined, digits = 0) =>
+		`${s((f) => pick(f)?.p50, digits)} / ${s((f) => pick(f)?.p99, digits)} ms`;
+	rows.push(
+		{ measure: 'bare node:http: req/s, p50/p99', value: `${s((f) => f.http?.rps)} /s, ${latency((f) => f.http)}`, goal: 'ceiling' },
+		{ measure: 'bare Express 5 (express.raw): req/s, p50/p99', value: `${s((f) => f.express?.rps)} /s, ${latency((f) => f.express)}`, goal: 'ceiling' },
+		{
+			measure: 'relay ingest (verify + dedup + durable enqueue): events/s, p50/p99',
+			value: `${s((f) => f.ingest?.rps)} /s (${formatSummary(perRunRatios(runs.map((f) => f.ingest?.rps), runs.map((f) => f.express?.rps)), 2)} x Express), ${latency((f) => f.ingest)}, non-2xx ${s((f) => f.ingest?.non2xx)}`,
+			goal: '>= 0.6 x bare Express',
+		},
+		{ measure: 'relay ingest at a fixed 1,000 events/s: p50/p99', value: `${latency((f) => f.fixed)} (${s((f) => f.fixed?.rps)} /s)`, goal: 'p99 <= 20 ms' },
+		{ measure: 'fan-out to a local sink, 1 subscription, maxInFlight 64', value: `${s((f) => f.wide)} deliveries/s`, goal: '>= 3,000/s' },
+		{ measure: 'fan-out, default maxInFlight 4', value: `${s((f) => f.narrow)} deliveries/s`, goal: '(pacing default)' },
+		{
+			measure: 'ingest ack -> sink, evenly paced 500 events/s (default cap 4): p50/p99',
+			value: `${latency((f) => f.paced)} (${s((f) => f.paced?.delivered)} delivered, non-2xx ${s((f) => f.paced?.non2xx)})`,
+			goal: 'p50 <= 5 ms, p99 <= 25 ms',
+		},
+		{ measure: 'relay peak RSS under load', value: `${s((f) => f.peakRssMb)} MB`, goal: '<= 200 MB' },
+	);
+}
+
+async function main(): Promise<void> {
+	const runs: RunFigures[] = [];
+	try {
+		await repeat(async (run) => {
+			const figures: RunFigures = {};
+			runs.push(figures);
+			await measureRun(run, figures);
+		});
+	} finally {
+		// Whatever the runs reached is printed, even when one of them broke.
+		buildRows(runs);
 	}
 }
 

@@ -26,7 +26,8 @@ function installedN8n(): string | undefined {
 	return dir;
 }
 
-export async function measureN8n(events: readonly GeneratedEvent[]): Promise<LoadFigures> {
+/** One n8n start, then one measured run per pool (fresh bodies each), so its figures summarise like the others. */
+export async function measureN8n(pools: readonly (readonly GeneratedEvent[])[]): Promise<LoadFigures[]> {
 	const installDir = installedN8n();
 	if (!installDir) throw new Error('n8n not installed (run scripts/n8n-install.sh to include this row)');
 	// Default log level: the harness waits for n8n's "Editor is now accessible" info line.
@@ -47,11 +48,17 @@ export async function measureN8n(events: readonly GeneratedEvent[]): Promise<Loa
 			connections: { Webhook: { main: [[{ node: 'NoOp', type: 'main', index: 0 }]] } },
 		});
 		await n8n.activate(workflow);
-		return await drive(`${n8n.baseUrl}`, events, {
-			connections: 50,
-			path: () => `/webhook/${path}`,
-			rss: () => rssOf(n8n.pid as number),
-		});
+		const runs: LoadFigures[] = [];
+		for (const events of pools) {
+			runs.push(
+				await drive(`${n8n.baseUrl}`, events, {
+					connections: 50,
+					path: () => `/webhook/${path}`,
+					rss: () => rssOf(n8n.pid as number),
+				}),
+			);
+		}
+		return runs;
 	} finally {
 		await n8n.dispose();
 	}
