@@ -18,26 +18,16 @@ import { signedHeaders } from '../../nodes/providers/standard-webhooks/signature
 import { Relay } from '../../relay/src/app';
 import { loadConfig, type RelayConfigInput } from '../../relay/src/config';
 import { RedisClusterSet, RedisSentinelSet } from '../../test/faults/harness/redis-topology';
+import { RUNS, formatSummary, quantile } from '../repeat';
 
 const SECRET = `whsec_${Buffer.from('bench-ack-replicas-0123456789ab').toString('base64')}`;
 const EVENTS = Number(process.argv[2] ?? 400);
 const CONCURRENCY = Number(process.argv[3] ?? 32);
-const RUNS = 3;
 
 interface RunFigures {
 	p50: number;
 	p99: number;
 	perSecond: number;
-}
-
-function quantile(sorted: number[], q: number): number {
-	return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-function summary(values: number[], digits: number, unit: string): string {
-	const sorted = [...values].sort((a, b) => a - b);
-	const median = sorted[Math.floor(sorted.length / 2)];
-	return `${median.toFixed(digits)}${unit} (${sorted[0].toFixed(digits)}–${sorted[sorted.length - 1].toFixed(digits)})`;
 }
 
 async function post(url: string): Promise<number> {
@@ -90,7 +80,7 @@ async function row(label: string, topology: Partial<RelayConfigInput>, ackReplic
 			await relay.stop();
 		}
 	}
-	return `| ${label} | ${ackReplicas} | ${summary(runs.map((r) => r.p50), 2, ' ms')} | ${summary(runs.map((r) => r.p99), 2, ' ms')} | ${summary(runs.map((r) => r.perSecond), 0, '/s')} |`;
+	return `| ${label} | ${ackReplicas} | ${formatSummary(runs.map((r) => r.p50), 2)} ms | ${formatSummary(runs.map((r) => r.p99), 2)} ms | ${formatSummary(runs.map((r) => r.perSecond))}/s |`;
 }
 
 async function main(): Promise<void> {
