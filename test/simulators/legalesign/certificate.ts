@@ -79,7 +79,8 @@ export function createSelfSignedCertificate(commonName = 'legalesign.simulator',
 	const now = Date.now();
 	const tbs = sequence(
 		tlv(0xa0, integer(Buffer.from([2]))), // version 3
-		integer(Buffer.from(Array.from({ length: 8 }, () => Math.floor(Math.random() * 256)).map((b, i) => (i === 0 ? b & 0x7f : b)))),
+		// Serial: positive and minimal in DER (a first byte of 0x00 followed by one < 0x80 is "illegal padding").
+		integer(Buffer.from(Array.from({ length: 8 }, () => Math.floor(Math.random() * 256)).map((b, i) => (i === 0 ? (b & 0x3f) | 0x40 : b)))),
 		algorithm,
 		name(commonName),
 		sequence(utcTime(new Date(now - 60_000)), utcTime(new Date(now + 365 * 24 * 3600_000))),
