@@ -109,6 +109,20 @@ export interface FieldInput {
 	height: number;
 	required: boolean;
 	label?: string;
+	/**
+	 * Place the field next to a text in the PDF instead of at coordinates (DocuSign anchor tabs,
+	 * Documenso placeholders…). When set, `page`, `x` and `y` are ignored; the offsets move the
+	 * field from the text's position, in points (right and down are positive). Only adapters with
+	 * `fieldPlacement.anchorText` accept it; others raise a `ProviderInputError`.
+	 */
+	anchor?: FieldAnchor;
+}
+
+export interface FieldAnchor {
+	/** The text in the PDF to put the field next to, e.g. `Signature:` or `/sn1/`. */
+	text: string;
+	offsetX: number;
+	offsetY: number;
 }
 
 export interface AddFieldsInput {
@@ -250,6 +264,136 @@ export interface SendForSignatureInput {
 	testMode?: boolean;
 }
 
+/* Templates ------------------------------------------------------------------------------- */
+
+export interface TemplateSummary {
+	id: string;
+	name: string;
+	/** The template's role (recipient slot) names, which `SendFromTemplateInput.recipients` fill. */
+	roles: string[];
+	/** Names of the fields a sender can prefill (merge fields, text tabs…), where the provider lists them. */
+	fields?: string[];
+	createdAt?: string;
+	updatedAt?: string;
+	raw: unknown;
+}
+
+export interface ListTemplatesInput {
+	/** At most this many templates (the adapter pages through the provider's list). */
+	limit: number;
+	/** Filter by name, where the provider can (otherwise the adapter filters what it read). */
+	search?: string;
+}
+
+/** One template role filled with a person. */
+export interface TemplateRecipient {
+	/** The template's role name, as `TemplateSummary.roles` lists it. */
+	role: string;
+	email: string;
+	name: string;
+	/** 1-based signing order; omitted keeps the template's order. */
+	order?: number;
+}
+
+export interface SendFromTemplateInput {
+	templateId: string;
+	/** The new document's / request's title; defaults to the template's name. */
+	title?: string;
+	subject?: string;
+	message?: string;
+	recipients: TemplateRecipient[];
+	/**
+	 * Values to prefill, by field name (merge fields, text tabs, custom fields). The adapter raises a
+	 * `ProviderInputError` naming the template's fields when a name is not one of them, where the
+	 * provider lets it check.
+	 */
+	fieldValues: Record<string, string>;
+	/** The provider's test mode, where it has one (Dropbox Sign). */
+	testMode?: boolean;
+}
+
+/* Signing links ----------------------------------------------------------------------------- */
+
+export interface SigningLinkInput {
+	documentId: string;
+	/** The signer the link is for (one of the document's invitees / recipients). */
+	email: string;
+	/** Where the provider sends the signer after signing, where it takes one (DocuSign requires one). */
+	returnUrl?: string;
+}
+
+/**
+ * A link that lets whoever holds it sign as `email`: a secret. The node marks it as one in its
+ * output; the relay strips such links from every stored event (see `defineWebhookHandler`).
+ */
+export interface SigningLink {
+	documentId: string;
+	email: string;
+	url: string;
+	/** ISO 8601, when the provider states one (DocuSign's recipient view lasts 5 minutes). */
+	expiresAt?: string;
+	raw: unknown;
+}
+
+/* Bulk send --------------------------------------------------------------------------------- */
+
+/** One signer (one row of the user's list) of a bulk send: one document per row. */
+export interface BulkSendRow {
+	/** Fills the template's role `BulkSendInput.role`. */
+	email: string;
+	name: string;
+	/** Prefilled values for this row's document, by field name. */
+	fieldValues: Record<string, string>;
+}
+
+export interface BulkSendInput {
+	templateId: string;
+	/** The template role each row's signer fills. */
+	role: string;
+	title?: string;
+	subject?: string;
+	message?: string;
+	rows: BulkSendRow[];
+	testMode?: boolean;
+}
+
+export interface BulkSendRowResult {
+	/** Index into `BulkSendInput.rows`. */
+	index: number;
+	email: string;
+	/** `queued`: the provider accepted it and sends asynchronously (results arrive as webhooks). */
+	status: 'sent' | 'queued' | 'failed';
+	/** The row's document / envelope / request id, when the provider returns it at once. */
+	documentId?: string;
+	error?: string;
+}
+
+export interface BulkSendResult {
+	/** The provider's id for the whole batch (DocuSign batch id, Dropbox Sign bulk_send_job_id). */
+	batchId?: string;
+	rows: BulkSendRowResult[];
+	raw: unknown;
+}
+
+/* Signed files ------------------------------------------------------------------------------ */
+
+/**
+ * Thrown by `document.download` (and `document.auditCertificate`) when the document is complete
+ * but the provider is still preparing the signed file (Dropbox Sign answers 409 meanwhile). The
+ * node's Download and the trigger's Attach Signed PDF wait and ask again, with backoff, for as
+ * long as the user allows.
+ */
+export class FileNotReadyError extends Error {
+	constructor(
+		message: string,
+		/** The provider's own hint of when to ask again, in milliseconds, when it gives one. */
+		readonly retryAfterMs?: number,
+	) {
+		super(message);
+		this.name = 'FileNotReadyError';
+	}
+}
+
 export interface RemindSignerInput {
 	documentId: string;
 	/** The signer to email again. */
@@ -298,11 +442,27 @@ export interface ProviderAdapter {
 		get?(client: ProviderClient, documentId: string): Promise<DocumentDetails>;
 		download?(client: ProviderClient, input: DownloadDocumentInput): Promise<FilePayload>;
 		delete?(client: ProviderClient, documentId: string): Promise<void>;
+		/**
+		 * The provider's audit certificate / signing history as a file of its own, where it has
+		 * one (DocuSign's certificate of completion, SignNow's document history…).
+		 */
+		auditCertificate?(client: ProviderClient, documentId: string): Promise<FilePayload>;
+	};
+	/** How fields can be placed besides coordinates. */
+	readonly fieldPlacement?: {
+		/** `FieldInput.anchor` is accepted (DocuSign anchor tabs, Documenso placeholders). */
+		anchorText?: boolean;
+	};
+	template?: {
+		list?(client: ProviderClient, input: ListTemplatesInput): Promise<TemplateSummary[]>;
+		get?(client: ProviderClient, templateId: string): Promise<TemplateSummary>;
 	};
 	invite: {
 		send?(client: ProviderClient, input: SendInviteInput): Promise<InviteResult>;
 		sendFreeForm?(client: ProviderClient, input: SendFreeFormInviteInput): Promise<InviteResult>;
 		cancel?(client: ProviderClient, input: CancelInviteInput): Promise<InviteResult>;
+		/** An embedded signing link for one signer of a sent document (a secret). */
+		signingLink?(client: ProviderClient, input: SigningLinkInput): Promise<SigningLink>;
 	};
 	webhook: {
 		register?(client: ProviderClient, input: RegisterWebhookInput): Promise<WebhookSubscription[]>;
@@ -316,10 +476,14 @@ export interface ProviderAdapter {
 	signatureRequest?: {
 		send?(client: ProviderClient, input: SendForSignatureInput): Promise<DocumentDetails>;
 		remind?(client: ProviderClient, input: RemindSignerInput): Promise<DocumentDetails>;
+		/** Creates a document from a template, fills its roles and prefilled fields, and sends it. */
+		sendFromTemplate?(client: ProviderClient, input: SendFromTemplateInput): Promise<DocumentDetails>;
+		/** One template to many signers in one provider call (DocuSign bulk send, Dropbox Sign). */
+		bulkSend?(client: ProviderClient, input: BulkSendInput): Promise<BulkSendResult>;
 	};
 }
 
-export type ResourceName = 'document' | 'invite' | 'webhook' | 'signatureRequest';
+export type ResourceName = 'document' | 'invite' | 'webhook' | 'signatureRequest' | 'template';
 
 /** Whether `adapter` implements `resource.operation`. */
 export function supports(adapter: ProviderAdapter, resource: ResourceName, operation: string): boolean {
