@@ -453,6 +453,24 @@ export interface ProviderAdapter {
 		/** `FieldInput.anchor` is accepted (DocuSign anchor tabs, Documenso placeholders). */
 		anchorText?: boolean;
 	};
+	/**
+	 * The trigger's Direct mode (n8n registers its own URL with `webhook.register` and verifies
+	 * each callback with this provider's webhook handler from `nodes/providers/webhooks`). A
+	 * provider offers Direct mode when it declares this and implements `webhook.register` and
+	 * `webhook.delete`.
+	 */
+	readonly directWebhook?: {
+		/**
+		 * What callbacks are signed with: `generated`, a secret the trigger generates and passes as
+		 * `RegisterWebhookInput.secretKey`; `credential`, a field of the node's credential (Dropbox
+		 * Sign signs event hashes with the account's API key).
+		 */
+		secret: { kind: 'generated' } | { kind: 'credential'; field: string };
+		/** Options for the webhook handler: direct mode has no dedup store, so a short replay window. */
+		handlerOptions?: Record<string, unknown>;
+		/** The answer the provider requires from the callback URL (Dropbox Sign: "Hello API Event Received"). */
+		response?: { contentType: string; body: string };
+	};
 	template?: {
 		list?(client: ProviderClient, input: ListTemplatesInput): Promise<TemplateSummary[]>;
 		get?(client: ProviderClient, templateId: string): Promise<TemplateSummary>;
