@@ -12,6 +12,7 @@
  *   rate     STR   deliveries claimed in the current one-second window (the rate limit)
  *   breaker  HASH  consecutive failures and `openUntil` (this subscription's circuit breaker)
  *   j:<id>   HASH  one delivery: the event, its body, attempts, last outcome
+ *   a:<id>   LIST  its last attempts (when, status, outcome), for the console; own TTL
  *
  * And one key for the whole relay, `ready`: a sorted set of the subscriptions that have, or
  * will have, something to do, scored by when (see ready.ts). A subscription with nothing
@@ -74,10 +75,28 @@ export class SubscriptionKeys {
 	job(id: string): string {
 		return `${this.base}j:${id}`;
 	}
+	/** One delivery's attempts (list of JSON, newest last), for the console; expires on its own. */
+	attempts(id: string): string {
+		return `${this.base}a:${id}`;
+	}
 	/** Every key but the job hashes, in the order the scripts below take them. */
 	get all(): string[] {
 		return [this.wait, this.delayed, this.active, this.done, this.dead, this.pause, this.rate, this.breaker];
 	}
+}
+
+/** Attempts kept per delivery: a full retry schedule (8) with room to spare after replays. */
+const MAX_ATTEMPTS_KEPT = 20;
+
+/** One attempt as the console shows it: never the target's body or reason phrase (see docs/relay.md). */
+export interface DeliveryAttempt {
+	at: string;
+	/** delivered, or the failure's reason (timeout, network, http_5xx, …). */
+	outcome: string;
+	status: number | null;
+	/** `HTTP 502 Bad Gateway`, `ECONNREFUSED`, `timeout`…; null when delivered. */
+	error: string | null;
+	durationMs: number | null;
 }
 
 /** One delivery as stored (the job hash). */
@@ -579,6 +598,24 @@ export class DeliveryStore {
 			// A batch smaller than asked for emptied the last index and deleted the index keys.
 			if (deleted < BATCH) return;
 		}
+	}
+
+	/** Appends one attempt to a delivery's history (the last MAX_ATTEMPTS_KEPT kept). */
+	async recordAttempt(subscriptionId: string, id: string, attempt: DeliveryAttempt, ttlMs: number): Promise<void> {
+		const key = this.keys(subscriptionId).attempts(id);
+		await this.command.multi().rpush(key, JSON.stringify(attempt)).ltrim(key, -MAX_ATTEMPTS_KEPT, -1).pexpire(key, ttlMs).exec();
+	}
+
+	async attempts(subscriptionId: string, id: string): Promise<DeliveryAttempt[]> {
+		const raws = await this.command.lrange(this.keys(subscriptionId).attempts(id), 0, -1);
+		return raws.map((raw) => JSON.parse(raw) as DeliveryAttempt);
+	}
+
+	/** The breaker as the claim script sees it: open until a time, or closed with a failure count. */
+	async breaker(subscriptionId: string): Promise<{ failures: number; openUntil: number | null }> {
+		const fields = await this.command.hgetall(this.keys(subscriptionId).breaker);
+		const openUntil = Number(fields.openUntil ?? 0);
+		return { failures: Number(fields.failures ?? 0), openUntil: openUntil > 0 ? openUntil : null };
 	}
 
 	async counts(subscriptionId: string): Promise<{ waiting: number; delayed: number; active: number; failed: number }> {

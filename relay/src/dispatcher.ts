@@ -201,6 +201,21 @@ export class Dispatcher {
 		} catch (error) {
 			failure = error instanceof DeliveryFailure ? error : new DeliveryFailure(`unexpected: ${(error as Error).message}`, 'network');
 		}
+		// History for the console, beside the outcome; losing one entry costs only the display.
+		this.deps.store
+			.recordAttempt(
+				subscription.id,
+				delivery.id,
+				{
+					at: new Date().toISOString(),
+					outcome: result ? 'delivered' : (failure?.reason ?? 'unknown'),
+					status: result ? result.status : (failure?.status ?? null),
+					error: result ? null : (failure?.message ?? null),
+					durationMs: result ? Math.round(result.durationMs) : null,
+				},
+				Math.max(this.deps.config.eventRetentionMs, 86_400_000),
+			)
+			.catch(() => undefined);
 		try {
 			if (result) await this.delivered(subscription, origin, token, delivery, result);
 			else if (failure) await this.failed(subscription, origin, token, delivery, failure);
