@@ -12,7 +12,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 
-import type { CanonicalEvent } from '../../nodes/providers/webhooks';
+import { webhookHandlers, type CanonicalEvent } from '../../nodes/providers/webhooks';
 import { DELIVERY_STATUSES, type DeliveryManager, type DeliveryView } from './deliveries';
 import type { Pipeline } from './pipeline';
 import { checkTargetUrl, type TargetRule } from './targets';
@@ -85,7 +85,7 @@ const listDeliveriesQuery = z.object({
 	status: z.enum(DELIVERY_STATUSES).optional(),
 	subscriptionId: z.string().optional(),
 	limit: z.coerce.number().int().min(1).max(1000).default(100),
-	/** `attempts`: each delivery's attempts (when, status, outcome), for the console. */
+	/** `attempts`: each delivery with `history`, its attempts (when, status, outcome), for the console. */
 	include: z.literal('attempts').optional(),
 });
 
@@ -305,7 +305,7 @@ export function adminRouter(deps: AdminDependencies): Router {
 			return;
 		}
 		res.json({
-			data: await Promise.all(views.map(async (view) => ({ ...view, attempts: await deliveries.store.attempts(view.subscriptionId, view.id) }))),
+			data: await Promise.all(views.map(async (view) => ({ ...view, history: await deliveries.store.attempts(view.subscriptionId, view.id) }))),
 		});
 	});
 
@@ -313,7 +313,7 @@ export function adminRouter(deps: AdminDependencies): Router {
 		if (!(await visibleDelivery(res, req.params.id))) return notFound(res, 'delivery');
 		const delivery = await deliveries.get(req.params.id);
 		if (!delivery) return notFound(res, 'delivery');
-		res.json({ ...delivery, attempts: await deliveries.store.attempts(delivery.subscriptionId, delivery.id) });
+		res.json({ ...delivery, history: await deliveries.store.attempts(delivery.subscriptionId, delivery.id) });
 	});
 
 	router.post('/deliveries/:id/retry', async (req, res) => {
@@ -349,7 +349,11 @@ export function adminRouter(deps: AdminDependencies): Router {
 		const views = deps.sourceRegistry.views();
 		// A subscriber learns where the sources are, not what their secrets look like.
 		const principal = principalOf(res);
-		res.json({ data: principal.kind === 'admin' ? views : views.map((view) => ({ ...view, secrets: [] })) });
+		res.json({
+			data: principal.kind === 'admin' ? views : views.map((view) => ({ ...view, secrets: [] })),
+			// The provider types a source may have (the console's choice list).
+			types: Object.keys(webhookHandlers),
+		});
 	});
 
 	function answerSourceChange(res: Response, change: SourceChange, created: boolean): void {

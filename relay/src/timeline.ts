@@ -36,7 +36,7 @@ export interface TimelineDelivery {
 	subscriptionId: string;
 	description: string | null;
 	status: string;
-	attempts: DeliveryAttempt[];
+	history: DeliveryAttempt[];
 	lastStatus: number | null;
 	lastError: string | null;
 	finishedAt: string | null;
@@ -142,7 +142,7 @@ export class TimelineReader {
 			subscriptionId: subscription.id,
 			description: subscription.description,
 			status: stored.status,
-			attempts,
+			history: attempts,
 			lastStatus: stored.lastStatus,
 			lastError: stored.lastError,
 			finishedAt: stored.finishedAtMs ? new Date(stored.finishedAtMs).toISOString() : null,
