@@ -223,15 +223,25 @@ describe('operator console', () => {
 	});
 
 	it('shows live counters and the last hour', async () => {
+		// A callback signed with the wrong secret: refused, and counted by reason.
+		const forged = JSON.stringify({ meta: { event: 'document.complete', timestamp: Math.floor(Date.now() / 1000) }, content: { document_id: 'forged' } });
+		const refused = await http(relay.ingestUrl('signnow'), {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'x-signnow-signature': 'f'.repeat(64) },
+			body: forged,
+		});
+		expect(refused.status).toBe(401);
 		await page.getByRole('link', { name: 'Overview' }).click();
 		const hour = page.getByTestId('last-hour');
 		// Two SignNow callbacks (invite sent, completed) and the signbee event, counted through Redis.
 		await waitFor('the last hour counted', async () => counter(await hour.textContent(), 'Received') >= 3, 15_000);
 		expect(counter(await hour.textContent(), 'Delivered')).toBeGreaterThanOrEqual(2);
 		expect(counter(await hour.textContent(), 'Dead-lettered')).toBe(1);
+		await waitFor('the refusal counted', async () => counter(await hour.textContent(), 'Rejected') === 1, 15_000);
+		await expect(page.locator('.reasons').textContent()).resolves.toBe('bad_signature: 1');
 		await expect(page.getByRole('img', { name: /Events per minute, last hour/ }).count()).resolves.toBe(1);
 		await page.getByRole('link', { name: 'Subscriptions' }).click();
-		await page.getByText('Contracts to CRM').waitFor();
+		await page.getByText('Contracts to CRM', { exact: true }).waitFor();
 		await shot('subscriptions');
 		await page.getByRole('link', { name: 'Overview' }).click();
 		await hour.waitFor();
@@ -244,7 +254,7 @@ describe('operator console', () => {
 		await signIn(subscriberToken);
 		await expect(page.locator('.who').textContent()).resolves.toContain('Team B n8n');
 		await page.getByRole('link', { name: 'Subscriptions' }).click();
-		await page.getByText('Team B intake').waitFor();
+		await page.getByText('Team B intake', { exact: true }).waitFor();
 		const rows = page.locator('tbody tr');
 		expect(await rows.count()).toBe(1);
 		await expect(page.locator('main').textContent()).resolves.not.toMatch(/Contracts to CRM|Archive signed PDFs/);

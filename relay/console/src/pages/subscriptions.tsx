@@ -1,7 +1,6 @@
 /** "Which n8n workflows receive events, and are they healthy?" */
 import type { SubscriptionView } from '../api';
 import { when, workflowOf } from '../format';
-import { go } from '../router';
 import { Badge, Notice } from '../ui';
 import { usePoll } from './poll';
 
@@ -47,7 +46,10 @@ export function Subscriptions() {
 											<div class="muted small">
 												<code>{subscription.url}</code>
 											</div>
-											<div class="muted small">{subscription.id}</div>
+											<div class="muted small">
+												{subscription.id}
+												{subscription.owner && ` · owned by token ${subscription.owner}`}
+											</div>
 										</td>
 										<td>{filters(subscription)}</td>
 										<td>
@@ -68,9 +70,9 @@ export function Subscriptions() {
 												<li>{delivery.retrying} retrying</li>
 												<li>{delivery.dead} dead</li>
 											</ul>
-											<button type="button" class="link" onClick={() => go('deliveries', { subscriptionId: subscription.id })}>
-												Show deliveries
-											</button>
+											<a href={`#/deliveries?${new URLSearchParams({ status: delivery.dead > 0 ? 'dead' : 'delivered', subscriptionId: subscription.id })}`}>
+												Show deliveries<span class="visually-hidden"> of {workflow}</span>
+											</a>
 										</td>
 										<td>{when(subscription.createdAt)}</td>
 									</tr>
