@@ -297,7 +297,6 @@ export class Relay {
 	private async doStop(): Promise<void> {
 		this.ready = false;
 		if (this.reconcileTimer) clearInterval(this.reconcileTimer);
-		this.sources.stop();
 		const server = this.server;
 		const serverClosed = server
 			? new Promise<void>((resolve) => server.close(() => resolve()))

@@ -5,9 +5,10 @@
  *
  * A stored source is validated exactly as RELAY_SOURCES is (the same zod schema and the same
  * replay-window check, config.ts). Changes are announced on a pub/sub channel and counted in a
- * version key; each process reloads on the message and, in case it missed one (a reconnect),
- * when its periodic check sees a new version. So a source added on one process takes events on
- * every process within a second or two, without a restart.
+ * version key; each process reloads on the message and, in case it missed one while its
+ * subscriber connection was down, when that connection is back and the version has moved. So
+ * a source added on one process takes events on every process at once, without a restart and
+ * without any polling. A rotated-out secret's grace period is checked at each verification.
  *
  * Rotation keeps the previous secrets valid for a grace period: the provider may still be
  * retrying callbacks signed with the old secret, and the person rotating may not switch the
@@ -102,7 +103,6 @@ export class SourceRegistry {
 	private readonly fromEnv = new Map<string, Source>();
 	private stored = new Map<string, { record: StoredSource; source: Source }>();
 	private version = -1;
-	private timer?: NodeJS.Timeout;
 	private loading?: Promise<void>;
 
 	constructor(
@@ -155,19 +155,18 @@ export class SourceRegistry {
 		return views;
 	}
 
-	/** Loads the stored sources, then follows changes (pub/sub on `subscriber`, and a version check). */
-	async start(subscriber: RedisClient, checkIntervalMs = 2_000): Promise<void> {
+	/**
+	 * Loads the stored sources, then follows changes: the change message on `subscriber`, and a
+	 * version check whenever that connection comes back (messages published while it was down
+	 * are lost). No polling: an idle relay sends nothing for this.
+	 */
+	async start(subscriber: RedisClient): Promise<void> {
 		await this.reload();
 		await subscriber.subscribe(this.keys.sourcesChannel);
 		subscriber.on('message', (channel: string) => {
 			if (channel === this.keys.sourcesChannel) void this.refresh(true);
 		});
-		this.timer = setInterval(() => void this.refresh(false), checkIntervalMs);
-		this.timer.unref();
-	}
-
-	stop(): void {
-		if (this.timer) clearInterval(this.timer);
+		subscriber.on('ready', () => void this.refresh(false));
 	}
 
 	/** Reloads when the version moved (or always, on a change message). Never rejects. */

@@ -15,31 +15,32 @@ function Chart({ minutes }: { minutes: Minute[] }) {
 	const height = 160;
 	const max = Math.max(1, ...minutes.flatMap((row) => SERIES.map((series) => row[series.key])));
 	const x = (index: number) => (index / Math.max(1, minutes.length - 1)) * width;
-	const y = (value: number) => height - (value / max) * (height - 10);
+	const y = (value: number) => height - 2 - (value / max) * (height - 8);
 	const summary = SERIES.map((series) => `${series.label} ${minutes.reduce((sum, row) => sum + row[series.key], 0)}`).join(', ');
+	// The plot stretches to the width (the lines keep their thickness); the words stay HTML, so
+	// they keep their size on a phone.
 	return (
 		<figure class="chart">
-			<svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`Events per minute, last hour: ${summary}`}>
-				<line x1="0" y1={height} x2={width} y2={height} class="axis" />
-				<text x="0" y={height + 16} class="tick">
-					60 min ago
-				</text>
-				<text x={width} y={height + 16} class="tick" text-anchor="end">
-					now
-				</text>
-				<text x="4" y="12" class="tick">
-					{max}/min
-				</text>
+			<div class="chart-scale muted small" aria-hidden="true">
+				{max} per minute
+			</div>
+			<svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label={`Events per minute, last hour: ${summary}`}>
+				<line x1="0" y1={height - 1} x2={width} y2={height - 1} class="axis" vector-effect="non-scaling-stroke" />
 				{SERIES.map((series) => (
 					<polyline
 						key={series.key}
 						class={series.className}
 						stroke-dasharray={series.dash || undefined}
+						vector-effect="non-scaling-stroke"
 						fill="none"
 						points={minutes.map((row, index) => `${x(index).toFixed(1)},${y(row[series.key]).toFixed(1)}`).join(' ')}
 					/>
 				))}
 			</svg>
+			<div class="chart-axis muted small" aria-hidden="true">
+				<span>60 min ago</span>
+				<span>now</span>
+			</div>
 			<figcaption>
 				<ul class="legend">
 					{SERIES.map((series) => (
