@@ -132,7 +132,14 @@ describe('operator console', () => {
 
 	it('refuses a wrong token, then signs in with the admin token', async () => {
 		await page.goto(`${relay.baseUrl}/console/`);
+		await page.getByLabel('Token').waitFor();
 		await shot('login');
+		// Keyboard: Tab reaches the token field, then the button, and focus is drawn.
+		await page.keyboard.press('Tab');
+		await expect(page.evaluate('document.activeElement.id')).resolves.toBe('token');
+		await page.keyboard.press('Tab');
+		await expect(page.evaluate('document.activeElement.textContent')).resolves.toBe('Sign in');
+		await expect(page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).resolves.toBe('solid');
 		await page.getByLabel('Token').fill('not-the-token-at-all');
 		await page.getByRole('button', { name: 'Sign in' }).click();
 		await expect(page.getByRole('alert').textContent()).resolves.toMatch(/neither the relay admin token nor a valid subscriber token/);
