@@ -96,6 +96,7 @@ const listSubscriptionsQuery = z.object({
 
 const sourceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a source id is 1-64 letters, digits, "_" or "-" (it is the URL path)');
 const documentId = z.string().min(1).max(512);
+const recentDocumentsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 
 const eventQuery = z.object({ source: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'source must be a source id').optional() });
 
@@ -380,6 +381,26 @@ export function adminRouter(deps: AdminDependencies): Router {
 		const parsed = rotateSourceSchema.safeParse(req.body ?? {});
 		if (!parsed.success) return invalid(res, parsed.error);
 		answerSourceChange(res, await deps.sourceRegistry.rotate(id.data, parsed.data), false);
+	});
+
+	router.get('/documents', async (req, res) => {
+		const parsed = recentDocumentsQuery.safeParse(req.query);
+		if (!parsed.success) return invalid(res, parsed.error);
+		const principal = principalOf(res);
+		if (principal.kind === 'admin') {
+			res.json({ data: await deps.timeline.recent(deps.sources(), parsed.data.limit) });
+			return;
+		}
+		// A subscriber: only documents one of its subscriptions saw (read as the timeline is).
+		const owned = await visibleSubscriptions(res);
+		const candidates = await deps.timeline.recent(deps.sources(), parsed.data.limit * 4);
+		const data = [];
+		for (const candidate of candidates) {
+			if (data.length >= parsed.data.limit) break;
+			const timeline = await deps.timeline.read(candidate.documentId, candidate.sources, owned, true);
+			if (timeline.events.length > 0) data.push({ ...candidate, lastEventAt: timeline.events[timeline.events.length - 1].receivedAt });
+		}
+		res.json({ data });
 	});
 
 	router.get('/documents/:id/timeline', async (req, res) => {

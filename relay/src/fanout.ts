@@ -162,7 +162,17 @@ export class Fanout {
 		// short is indexed by the sweep that finishes it.
 		if (item.event.documentId) {
 			const key = this.keys.documentEvents(item.source, item.event.documentId);
-			await this.redis.multi().zadd(key, item.receivedAtMs, item.eventId).pexpire(key, this.config.eventRetentionMs).exec();
+			const documents = this.keys.documents(item.source);
+			const retention = this.config.eventRetentionMs;
+			await this.redis
+				.multi()
+				.zadd(key, item.receivedAtMs, item.eventId)
+				.pexpire(key, retention)
+				// GT: a fan-out repeated by the sweep does not move a document back in time.
+				.zadd(documents, 'GT', item.receivedAtMs, item.event.documentId)
+				.zremrangebyscore(documents, '-inf', Date.now() - retention)
+				.pexpire(documents, retention)
+				.exec();
 		}
 		await this.redis.zrem(this.keys.outbox(item.source), item.eventId);
 	}

@@ -370,6 +370,18 @@ export function openApiDocument(version: string): Record<string, unknown> {
 					},
 				},
 			},
+			'/v1/documents': {
+				get: {
+					summary: 'The documents with the latest events, newest first, over every source (a subscriber token: those its subscriptions saw)',
+					security: [{ bearer: [] }],
+					parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 20 } }],
+					responses: {
+						'200': response('`{data: [{documentId, lastEventAt, sources}]}`.', { type: 'object', properties: { data: { type: 'array', items: { type: 'object' } } } }),
+						'400': response('Invalid query.', error),
+						...auth,
+					},
+				},
+			},
 			'/v1/documents/{id}/timeline': {
 				get: {
 					summary: "Every event of one document from every source, with each delivery's attempts",

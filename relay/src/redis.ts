@@ -63,6 +63,10 @@ export class Keys {
 	documentEvents(source: string, documentId: string): string {
 		return `${this.source(source)}:doc:${documentId}`;
 	}
+	/** One source's documents by their latest event (sorted set: document id → received at), for the console's list. */
+	documents(source: string): string {
+		return `${this.source(source)}:docs`;
+	}
 	legacyDedup(eventId: string): string {
 		return `${this.prefix}dedup:${eventId}`;
 	}

@@ -133,6 +133,26 @@ export class TimelineReader {
 		};
 	}
 
+	/** The documents with the latest events, newest first, over every source. */
+	async recent(sources: readonly string[], limit: number): Promise<Array<{ documentId: string; lastEventAt: string; sources: string[] }>> {
+		const perSource = await Promise.all(
+			sources.map(async (source) => ({ source, entries: await this.redis.zrevrange(this.keys.documents(source), 0, limit - 1, 'WITHSCORES') })),
+		);
+		const byDocument = new Map<string, { documentId: string; last: number; sources: string[] }>();
+		for (const { source, entries } of perSource) {
+			for (let i = 0; i + 1 < entries.length; i += 2) {
+				const found = byDocument.get(entries[i]) ?? { documentId: entries[i], last: 0, sources: [] };
+				found.last = Math.max(found.last, Number(entries[i + 1]));
+				found.sources.push(source);
+				byDocument.set(entries[i], found);
+			}
+		}
+		return [...byDocument.values()]
+			.sort((a, b) => b.last - a.last)
+			.slice(0, limit)
+			.map(({ documentId, last, sources: found }) => ({ documentId, lastEventAt: new Date(last).toISOString(), sources: found }));
+	}
+
 	private async delivery(subscription: Subscription, source: string, eventId: string): Promise<TimelineDelivery | undefined> {
 		const id = deliveryId(subscription.id, source, eventId);
 		const [stored, attempts] = await Promise.all([this.store.read(subscription.id, id), this.store.attempts(subscription.id, id)]);

@@ -123,6 +123,9 @@ describe('document timeline', () => {
 		const delivery = (timeline.events as Array<{ deliveries: Array<Record<string, unknown>> }>)[1].deliveries[0];
 		expect(delivery).toMatchObject({ subscriptionId: sub.json.id, description: 'n8n workflow "CRM", node "Trigger"' });
 		expect(delivery.history).toEqual([expect.objectContaining({ outcome: 'delivered', status: 200, error: null })]);
+		// Listed first among the recent documents, with its source.
+		const recent = await api(one, 'GET', '/v1/documents?limit=5');
+		expect((recent.json.data as Array<{ documentId: string; sources: string[] }>)[0]).toMatchObject({ documentId, sources: ['signnow'] });
 		// The same attempts through the deliveries API.
 		const listed = await api(one, 'GET', `/v1/deliveries?subscriptionId=${String(sub.json.id)}&include=attempts`);
 		expect((listed.json.data as Array<{ history: unknown[] }>)[0].history).toHaveLength(1);
@@ -146,6 +149,9 @@ describe('document timeline', () => {
 		const [event] = timeline.events as Array<{ type: string; deliveries: Array<{ subscriptionId: string }> }>;
 		expect(event.type).toBe('document.completed');
 		expect(event.deliveries.map((delivery) => delivery.subscriptionId)).toEqual([own.json.id]);
+		// Among the recent documents it sees only this one.
+		const recent = await api(one, 'GET', '/v1/documents', undefined, token);
+		expect((recent.json.data as Array<{ documentId: string }>).map((item) => item.documentId)).toEqual([documentId]);
 		// A document none of its subscriptions saw does not exist for it.
 		expect((await api(one, 'GET', '/v1/documents/doc_timeline_1/timeline', undefined, token)).status).toBe(404);
 		expect((await api(one, 'GET', '/v1/stats', undefined, token)).json.lastHour).toBeNull();

@@ -157,9 +157,13 @@ describe('operator console', () => {
 		await simulator.settled();
 		await waitFor('the completed event delivered to the contracts workflow', () => contracts.executions().some((a) => a.body?.documentId === documentId), 20_000);
 
+		// Found from the list of recent documents, without knowing its id.
 		await page.getByRole('link', { name: 'Documents' }).click();
-		await page.getByLabel('Document id (as the provider names it)').fill(documentId);
-		await page.keyboard.press('Enter');
+		const recent = page.getByRole('list', { name: 'Recent documents' });
+		await recent.getByRole('link', { name: documentId }).waitFor();
+		await shot('documents');
+		await recent.getByRole('link', { name: documentId }).click();
+		await expect(page.getByLabel('Document id (as the provider names it)').inputValue()).resolves.toBe(documentId);
 		const events = page.getByTestId('timeline-event');
 		await waitFor('two events on the timeline', async () => (await events.count()) >= 2, UI_TIMEOUT);
 		await expect(events.first().textContent()).resolves.toContain('Invite sent');

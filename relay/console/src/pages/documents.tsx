@@ -1,5 +1,5 @@
 /** "Did the signed event for this contract arrive, and what happened to it?": one document's timeline. */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 
 import type { Stage, Timeline } from '../api';
 import { when, workflowOf } from '../format';
@@ -35,9 +35,35 @@ function Steps({ steps }: { steps: Timeline['steps'] }) {
 	);
 }
 
+function Recent() {
+	const { data, error } = usePoll<{ data: Array<{ documentId: string; lastEventAt: string; sources: string[] }> }>('/documents?limit=20', 10000);
+	if (error) return <Notice error>{error}</Notice>;
+	if (!data) return null;
+	if (data.data.length === 0) return <Notice>No document events yet.</Notice>;
+	return (
+		<>
+			<h2>Recent documents</h2>
+			<ul class="plain recent" aria-label="Recent documents">
+				{data.data.map((item) => (
+					<li key={item.documentId}>
+						<a href={`#/documents?${new URLSearchParams({ id: item.documentId })}`}>
+							<code>{item.documentId}</code>
+						</a>{' '}
+						<span class="muted small">
+							last event {when(item.lastEventAt)} · {item.sources.join(', ')}
+						</span>
+					</li>
+				))}
+			</ul>
+		</>
+	);
+}
+
 export function Documents({ route }: { route: Route }) {
 	const documentId = route.params.get('id') ?? '';
 	const [input, setInput] = useState(documentId);
+	// Opened from the list (or the browser's back button): the field shows the document shown.
+	useEffect(() => setInput(documentId), [documentId]);
 	const { data, error } = usePoll<Timeline>(documentId ? `/documents/${encodeURIComponent(documentId)}/timeline` : null, 5000);
 	return (
 		<section>
@@ -54,6 +80,7 @@ export function Documents({ route }: { route: Route }) {
 				<input id="document-id" name="document" required value={input} onInput={(e) => setInput(e.currentTarget.value)} />
 				<button type="submit">Show timeline</button>
 			</form>
+			{!documentId && <Recent />}
 			{documentId && error && <Notice error>{/not found/i.test(error) ? `No event of document ${documentId} (events are kept for RELAY_EVENT_RETENTION).` : error}</Notice>}
 			{documentId && data && data.documentId === documentId && (
 				<>
