@@ -185,10 +185,10 @@ export class SourceRegistry {
 	}
 
 	private async doReload(): Promise<void> {
-		const [[, rawVersion], [, all]] = (await this.redis.multi().get(this.keys.sourcesVersion).hgetall(this.keys.sources).exec()) as [
-			[Error | null, string | null],
-			[Error | null, Record<string, string>],
-		];
+		// Two commands, not a MULTI: the keys need not share a Cluster slot. The version is read
+		// first, so a change landing in between makes the next check reload once more, never less.
+		const rawVersion = await this.redis.get(this.keys.sourcesVersion);
+		const all = await this.redis.hgetall(this.keys.sources);
 		const next = new Map<string, { record: StoredSource; source: Source }>();
 		for (const raw of Object.values(all)) {
 			try {
@@ -262,7 +262,8 @@ export class SourceRegistry {
 	}
 
 	private async announce(id: string): Promise<void> {
-		await this.redis.multi().incr(this.keys.sourcesVersion).publish(this.keys.sourcesChannel, id).exec();
+		await this.redis.incr(this.keys.sourcesVersion);
+		await this.redis.publish(this.keys.sourcesChannel, id);
 		// Not the shared reload: one already running may have read before this write.
 		await this.doReload();
 	}
