@@ -6,9 +6,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 
-import { WebhookRejection, webhookHandlers, type InboundWebhook, type WebhookHandler } from '../../nodes/providers/webhooks';
+import { reconcilers } from '../../nodes/providers/reconcilers';
+import { WebhookRejection, webhookHandlers, type CanonicalEvent, type InboundWebhook, type WebhookHandler } from '../../nodes/providers/webhooks';
 import type { RelayConfig, SourceConfig } from './config';
 import type { Metrics } from './metrics';
+import type { Alerts } from './alerts';
 import type { Pipeline } from './pipeline';
 
 interface Source {
@@ -18,6 +20,8 @@ interface Source {
 	options: unknown;
 	ackType: string;
 	ackBody: string | undefined;
+	/** For a source that reconciles: the document state an event reports (marked with its id). */
+	stateOf: ((event: CanonicalEvent) => string | undefined) | undefined;
 }
 
 function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
@@ -31,6 +35,7 @@ function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
 			options: handler.parseOptions(config.options),
 			ackType: handler.acknowledgement?.contentType ?? 'application/json',
 			ackBody: handler.acknowledgement?.body,
+			stateOf: config.reconcile ? (event) => reconcilers[config.type]?.stateKey(event) : undefined,
 		});
 	}
 	return sources;
@@ -58,7 +63,7 @@ function isStoreFailure(error: unknown): boolean {
 	);
 }
 
-export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: Metrics, logger: Logger): Router {
+export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: Metrics, logger: Logger, alerts?: Alerts): Router {
 	const sources = buildSources(config.sources);
 	const router = express.Router();
 	// The source first, before the body is read: an unknown source costs no body parsing, and
@@ -92,6 +97,7 @@ export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: M
 		} catch (error) {
 			if (!(error instanceof WebhookRejection)) throw error;
 			metrics.rejected.inc({ source: source.id, reason: error.reason });
+			alerts?.rejected(source.id);
 			// The reason, never the body or a secret.
 			logger.warn({ reqId: res.locals.reqId, source: source.id, reason: error.reason }, 'webhook rejected');
 			res.status(error.status).json({ error: error.reason, message: error.message });
@@ -99,7 +105,7 @@ export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: M
 		}
 		let results;
 		try {
-			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now)));
+			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now, source.stateOf?.(event))));
 		} catch (error) {
 			if (!isStoreFailure(error)) throw error;
 			metrics.rejected.inc({ source: source.id, reason: 'unavailable' });
