@@ -2,8 +2,8 @@
  * DocuSign reconciliation: the envelopes that reached a final state since T, through the
  * eSignature REST API v2.1 (`GET /restapi/v2.1/accounts/{accountId}/envelopes?from_date=…&status=…`,
  * DocuSign's "list envelope status changes"), plus the envelopes in Connect's failure log
- * (`GET …/connect/failures`): a message Connect could not deliver there may concern a change
- * older than the sweep's window, so those envelopes are read by id (`envelope_ids=`).
+ * (`GET …/connect/failures`, read whole): a message Connect could not deliver there may concern a
+ * change older than the sweep's window, so those envelopes are read by id (`envelope_ids=`).
  *
  * DocuSign asks integrations not to poll an account's envelope statuses more than once every
  * 15 minutes (eSignature API rules and resource limits, "polling"), hence `minIntervalMs`.
@@ -91,11 +91,9 @@ export const docusignReconciler: Reconciler = {
 		const seen = new Set(changed.map((envelope) => firstText(envelope.envelopeId)));
 		// Connect's own record of what it failed to deliver (kept by DocuSign for a while): the
 		// envelopes there are read by id, whatever the window.
-		const failures = await client.request<Record<string, unknown>>({
-			method: 'GET',
-			path: `${path}/connect/failures`,
-			query: { from_date: new Date(sinceMs).toISOString(), to_date: new Date(nowMs).toISOString() },
-		});
+		// Read whole, not from the cursor: an entry stays until a retry delivers the message, and
+		// an old one is exactly what the status-change window no longer covers.
+		const failures = await client.request<Record<string, unknown>>({ method: 'GET', path: `${path}/connect/failures` });
 		const failed = [
 			...new Set(
 				(Array.isArray(failures.failures) ? failures.failures.filter(isRecord) : [])
