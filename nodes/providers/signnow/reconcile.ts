@@ -29,7 +29,7 @@ function completedAt(document: Record<string, unknown>): number | undefined {
 export const signNowReconciler: Reconciler = {
 	provider: 'signnow',
 	minIntervalMs: 5 * 60_000,
-	reference: 'https://docs.signnow.com/docs/signnow/user/operations/list-user-documentsv-2',
+	reference: 'https://docs.signnow.com/sn/ref/user',
 
 	checkCredentials(credentials) {
 		if (!credentials.accessToken) throw new Error('reconcile.accessToken is required for SignNow (a Bearer access token of the account)');
