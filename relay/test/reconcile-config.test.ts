@@ -35,6 +35,10 @@ describe('reconcile settings', () => {
 			"signnow's polling limit of 5 min",
 		);
 		expect(loadConfig({ RELAY_SOURCES: sources({ interval: '5m', baseUrl: 'https://api.signnow.com', accessToken: TOKEN }, 'signnow') }).sources).toHaveLength(1);
+		expect(refusal({ RELAY_SOURCES: sources({ interval: '1m', baseUrl: 'https://api.hellosign.com', apiKey: TOKEN }, 'dropbox-sign') })).toContain(
+			"dropbox-sign's polling limit of 5 min",
+		);
+		expect(refusal({ RELAY_SOURCES: sources({ interval: '5m', baseUrl: 'https://api.hellosign.com' }, 'dropbox-sign') })).toContain('reconcile.apiKey is required for Dropbox Sign');
 	});
 
 	it('refuses missing credential fields, unknown fields, a bad URL and types it cannot reconcile, never echoing the token', () => {
@@ -51,7 +55,7 @@ describe('reconcile settings', () => {
 		expect(messages[2]).toMatch(/accesToken/);
 		expect(messages[3]).toContain('reconcile.baseUrl must be an http(s) URL');
 		expect(messages[4]).toContain('must start with http:// or https://');
-		expect(messages[5]).toContain('cannot reconcile docuseal sources; it can reconcile docusign, signnow');
+		expect(messages[5]).toContain('cannot reconcile docuseal sources; it can reconcile docusign, signnow, dropbox-sign');
 		for (const message of messages) expect(message).not.toContain(TOKEN);
 	});
 
