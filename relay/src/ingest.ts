@@ -20,8 +20,10 @@ interface Source {
 	options: unknown;
 	ackType: string;
 	ackBody: string | undefined;
-	/** For a source that reconciles: the document state an event reports (marked with its id). */
+	/** For a provider that can be reconciled: the (document, state) mark an event sets. */
 	stateOf: ((event: CanonicalEvent) => string | undefined) | undefined;
+	/** The source reconciles: a mark already set makes an event a duplicate. */
+	reconciles: boolean;
 }
 
 function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
@@ -35,7 +37,8 @@ function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
 			options: handler.parseOptions(config.options),
 			ackType: handler.acknowledgement?.contentType ?? 'application/json',
 			ackBody: handler.acknowledgement?.body,
-			stateOf: config.reconcile ? (event) => reconcilers[config.type]?.stateKey(event) : undefined,
+			stateOf: reconcilers[config.type] ? (event) => reconcilers[config.type].stateKey(event) : undefined,
+			reconciles: config.reconcile !== undefined,
 		});
 	}
 	return sources;
@@ -105,7 +108,7 @@ export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: M
 		}
 		let results;
 		try {
-			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now, source.stateOf?.(event))));
+			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now, source.stateOf?.(event), source.reconciles)));
 		} catch (error) {
 			if (!isStoreFailure(error)) throw error;
 			metrics.rejected.inc({ source: source.id, reason: 'unavailable' });

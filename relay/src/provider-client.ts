@@ -48,7 +48,13 @@ export function fetchProviderClient(baseUrl: string, authHeaders: Record<string,
 			return result;
 		}
 		const text = await response.text();
-		return text === '' ? {} : (JSON.parse(text) as unknown);
+		if (text === '') return {};
+		try {
+			return JSON.parse(text) as unknown;
+		} catch {
+			// JSON.parse's message quotes the body; the body stays out of logs and answers.
+			throw new Error(`the answer to ${url.pathname} is not JSON`);
+		}
 	}
 	return { request: request as ProviderClient['request'], credentials: {} };
 }

@@ -63,7 +63,11 @@ export class Keys {
 	reconcileCursor(source: string): string {
 		return `${this.source(source)}:reconcile:cursor`;
 	}
-	/** Reconciliation: held by the one process sweeping this source. */
+	/** Reconciliation: when this source first reconciled (epoch ms); no sweep looks before it. */
+	reconcileFrom(source: string): string {
+		return `${this.source(source)}:reconcile:from`;
+	}
+		/** Reconciliation: held by the one process sweeping this source. */
 	reconcileLease(source: string): string {
 		return `${this.source(source)}:reconcile:lease`;
 	}

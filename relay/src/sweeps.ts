@@ -12,9 +12,10 @@
  *   the cursor only after every event is stored: a sweep that fails part-way is repeated whole
  *   (duplicates stop at the dedup script), never skipped. It is also what says a sweep is due,
  *   so processes whose timers tick at different moments still sweep once per interval.
- * - The first time a source is seen the cursor is set to now: reconciliation starts from then
- *   (a look back into the past would re-deliver changes the webhooks delivered before any
- *   state mark existed).
+ * - The first time a source is seen the cursor (and `…:reconcile:from`) is set to now:
+ *   reconciliation starts from then, never earlier (a relay older than the state marks set none
+ *   for what its webhooks delivered), and never further back than the marks live (the dedup
+ *   window), whatever the cursor says after reconciliation was off for a while.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -66,6 +67,7 @@ export class ReconcileSweeper {
 	private timer?: NodeJS.Timeout;
 	private readonly running = new Map<string, Promise<SweepResult>>();
 	private stopped = false;
+	private readonly dedupWindowMs: number;
 
 	constructor(
 		config: RelayConfig,
@@ -77,6 +79,7 @@ export class ReconcileSweeper {
 		/** Called with a sweep's failure (alerts). */
 		private readonly onFailure: (source: string, error: string) => void = () => undefined,
 	) {
+		this.dedupWindowMs = config.dedupWindowMs;
 		this.sources = config.sources
 			.filter((source) => source.reconcile && reconcilers[source.type])
 			.map((source) => ({ id: source.id, reconciler: reconcilers[source.type], settings: source.reconcile! }));
@@ -89,7 +92,10 @@ export class ReconcileSweeper {
 	async start(): Promise<void> {
 		if (this.sources.length === 0) return;
 		const now = Date.now();
-		for (const source of this.sources) await this.redis.set(this.keys.reconcileCursor(source.id), String(now), 'NX');
+		for (const source of this.sources) {
+			await this.redis.set(this.keys.reconcileCursor(source.id), String(now), 'NX');
+			await this.redis.set(this.keys.reconcileFrom(source.id), String(now), 'NX');
+		}
 		this.timer = setInterval(() => void this.tick(), TICK_MS);
 		this.timer.unref();
 	}
@@ -126,7 +132,11 @@ export class ReconcileSweeper {
 			const startedAt = Date.now();
 			const cursor = Number((await this.redis.get(this.keys.reconcileCursor(source.id))) ?? startedAt);
 			if (!force && startedAt < cursor + source.settings.interval) return { outcome: 'not_due' };
-			const since = cursor - source.settings.overlap;
+			// Never before reconciliation first started (the webhooks before it may have set no
+			// marks: an older relay), nor further back than the marks live (the dedup window).
+			const from = Number((await this.redis.get(this.keys.reconcileFrom(source.id))) ?? 0);
+			// (`from` less a second: providers' times are whole seconds, truncated.)
+			const since = Math.max(cursor - source.settings.overlap, from - 1_000, startedAt - this.dedupWindowMs + 60_000);
 			const client = fetchProviderClient(source.settings.baseUrl, source.reconciler.authHeaders(source.settings));
 			let events;
 			try {
@@ -141,7 +151,7 @@ export class ReconcileSweeper {
 			}
 			let delivered = 0;
 			for (const event of events) {
-				const result = await this.pipeline.accept(event, source.id, Date.now(), source.reconciler.stateKey(event));
+				const result = await this.pipeline.accept(event, source.id, Date.now(), source.reconciler.stateKey(event), true);
 				if (result === 'new') delivered += 1;
 			}
 			// Every event stored (or known): only now may the next sweep start later.

@@ -22,16 +22,10 @@ let docusign: DocuSignSimulator;
 let redis: Redis;
 let forget: (n: number, event: string) => boolean;
 
-async function startOne(): Promise<Relay> {
+async function startOne(reconciles = true): Promise<Relay> {
+	const reconcile = { interval: '15m', baseUrl: docusign.url, accountId: docusign.state.accountId, accessToken: ACCESS_TOKEN };
 	const relay = await startRelay(prefix, {
-		sources: [
-			{
-				id: 'ds',
-				type: 'docusign',
-				secrets: [CONNECT_KEY],
-				reconcile: { interval: '15m', baseUrl: docusign.url, accountId: docusign.state.accountId, accessToken: ACCESS_TOKEN },
-			},
-		],
+		sources: [{ id: 'ds', type: 'docusign', secrets: [CONNECT_KEY], ...(reconciles ? { reconcile } : {}) }],
 	});
 	relays.push(relay);
 	return relay;
@@ -195,5 +189,21 @@ describe('DocuSign reconciliation', () => {
 		// The periodic check: the last sweep has just run, the next is 15 minutes away.
 		expect((await relays[0].sweeper.sweep('ds', false)).outcome).toBe('not_due');
 		expect(await redis.get(leaseKey)).toBeNull();
+	});
+
+	it('reconciliation off for a while, then on again: what the webhooks delivered meanwhile is not delivered again', async () => {
+		await relays.pop()!.stop();
+		// Off: the source still marks final states (it does not check them).
+		const off = await startOne(false);
+		docusign.state.connect = { url: `${off.url}/ingest/ds`, hmacKeys: [CONNECT_KEY] };
+		const envelopeId = await sendEnvelope('Renewal');
+		await docusign.control('sign', { envelopeId, email: 'client@example.com' });
+		await waitFor(() => completions().get(envelopeId), 10_000, 'the Connect completion');
+		await relays.pop()!.stop();
+		// On again: the cursor is where the first run left it, so this sweep covers the gap.
+		const on = await startOne();
+		expect((await sweep(on)).body).toMatchObject({ outcome: 'swept', listed: 1, delivered: 0, duplicates: 1 });
+		await sleep(500);
+		expect(completions().get(envelopeId)).toHaveLength(1);
 	});
 });
