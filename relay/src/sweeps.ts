@@ -111,8 +111,8 @@ export class ReconcileSweeper {
 	sweep(sourceId: string, force: boolean): Promise<SweepResult> {
 		const source = this.sources.find((one) => one.id === sourceId);
 		if (!source) return Promise.resolve({ outcome: 'failed', error: 'this source does not reconcile' });
-		const running = this.running.get(sourceId);
-		if (running) return running.then(() => ({ outcome: 'busy' as const }));
+		// Already sweeping it here: busy, as another process's lease would answer.
+		if (this.running.has(sourceId)) return Promise.resolve({ outcome: 'busy' });
 		const promise = this.sweepSource(source, force).finally(() => this.running.delete(sourceId));
 		this.running.set(sourceId, promise);
 		return promise;
