@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import pino, { type Logger } from 'pino';
 
 import { adminRouter } from './admin';
+import { Alerts } from './alerts';
 import type { RelayConfig } from './config';
 import { DeliveryManager } from './deliveries';
 import { Fanout } from './fanout';
@@ -17,7 +18,9 @@ import { openApiDocument } from './openapi';
 import { Pipeline } from './pipeline';
 import { Keys, checkDurability, connect, createRedis, logDurability, readiness, type RedisClient } from './redis';
 import { Sender } from './sender';
+import { reconcileRouter } from './reconcile-routes';
 import { SubscriptionStore } from './subscriptions';
+import { ReconcileSweeper } from './sweeps';
 import { TokenStore } from './tokens';
 import { consoleRouter } from './console';
 import { SourceRegistry } from './source-store';
@@ -76,6 +79,8 @@ export class Relay {
 	/** RELAY_SOURCES and the sources added from the console (Redis). */
 	readonly sources: SourceRegistry;
 	readonly stats: StatsRecorder;
+	readonly alerts: Alerts;
+	readonly sweeper: ReconcileSweeper;
 	private server?: Server;
 	private reconcileTimer?: NodeJS.Timeout;
 	private stopping?: Promise<void>;
@@ -107,6 +112,7 @@ export class Relay {
 		this.metrics = new Metrics(() => this.queueDepth(), options.processMetrics ?? true);
 		this.stats = new StatsRecorder(this.command, this.keys);
 		this.stats.attach(this.metrics);
+		this.alerts = new Alerts(config, this.keys, this.command, this.metrics, this.logger);
 		this.deliveries = new DeliveryManager(
 			config,
 			this.keys,
@@ -117,6 +123,7 @@ export class Relay {
 			this.sender,
 			this.metrics,
 			this.logger,
+			this.alerts,
 		);
 		this.fanout = new Fanout(
 			config,
@@ -129,6 +136,9 @@ export class Relay {
 			() => this.sources.ids(),
 		);
 		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout);
+		this.sweeper = new ReconcileSweeper(config, this.keys, this.command, this.pipeline, this.metrics, this.logger, (source, error) =>
+			this.alerts.reconcileFailed(source, error),
+		);
 	}
 
 	private async queueDepth() {
@@ -179,8 +189,9 @@ export class Relay {
 		app.get('/openapi.json', (_req, res) => {
 			res.json(openApiDocument(VERSION));
 		});
-		app.use(ingestRouter(this.config, this.pipeline, this.metrics, this.logger, (id) => this.sources.get(id)));
+		app.use(ingestRouter(this.config, this.pipeline, this.metrics, this.logger, (id) => this.sources.get(id), this.alerts));
 		app.use('/console', consoleRouter());
+		app.use('/v1', reconcileRouter(this.apiToken, this.tokens, this.sweeper));
 		app.use(
 			'/v1',
 			adminRouter({
@@ -210,6 +221,7 @@ export class Relay {
 					// path would let anyone add series without limit.
 					const source = typeof res.locals.sourceId === 'string' ? res.locals.sourceId : 'unknown';
 					this.metrics.rejected.inc({ source, reason: known.code });
+					if (source !== 'unknown') this.alerts.rejected(source);
 				}
 				this.logger.warn({ reqId: res.locals.reqId, path: req.path, reason: known.code }, 'request rejected');
 				res.status(known.status).json({ error: known.code, message: known.message });
@@ -237,6 +249,12 @@ export class Relay {
 			);
 		}
 		logDurability(this.logger, durability);
+		const alertRefused = await this.alerts.check();
+		if (alertRefused) {
+			await this.closeRedis();
+			// The reason names the rule, not the URL (it carries the webhook's secret).
+			throw new StartupError(`RELAY_ALERT_WEBHOOK_URL is not an allowed target: ${alertRefused} (RELAY_ALLOWED_TARGETS applies to alerts as to deliveries).`);
+		}
 		await this.resolveToken();
 		if (this.config.sources.length === 0 && (await this.command.hlen(this.keys.sources)) === 0) {
 			this.logger.warn('No sources configured: every POST /ingest/:source answers 404. Set RELAY_SOURCES (see docs/relay.md).');
@@ -252,6 +270,8 @@ export class Relay {
 		this.reconcileTimer = setInterval(() => void this.deliveries.reconcile(), RECONCILE_INTERVAL_MS);
 		this.reconcileTimer.unref();
 		this.fanout.start();
+		this.alerts.start();
+		await this.sweeper.start();
 
 		this.server = createServer(
 			{
@@ -304,8 +324,10 @@ export class Relay {
 		server?.closeIdleConnections();
 		const drained = (async () => {
 			await serverClosed;
+			await this.sweeper.stop();
 			// Fan-outs this process acknowledged first (else they wait for their lease to pass).
 			await this.fanout.stop();
+			await this.alerts.stop();
 			await this.deliveries.close();
 		})();
 		let timer: NodeJS.Timeout | undefined;

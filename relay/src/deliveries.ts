@@ -18,6 +18,7 @@
  */
 import type { Logger } from 'pino';
 
+import type { Alerts } from './alerts';
 import type { RelayConfig } from './config';
 import { DELIVERY_STATUSES, DeliveryStore, deliveryId, parseDeliveryId, type DeliveryStatus, type StoredDelivery } from './delivery-store';
 import { Dispatcher } from './dispatcher';
@@ -93,6 +94,7 @@ export class DeliveryManager {
 		sender: Sender,
 		private readonly metrics: Metrics,
 		private readonly logger: Logger,
+		alerts?: Alerts,
 	) {
 		this.store = new DeliveryStore(keys.prefix, queueConnection, command);
 		const dispatchStore = new DeliveryStore(keys.prefix, queueConnection, dispatchConnection);
@@ -108,6 +110,7 @@ export class DeliveryManager {
 			metrics,
 			logger,
 			onDead: (subscriptionId) => this.markDead(subscriptionId),
+			alerts,
 		});
 	}
 

@@ -289,7 +289,8 @@ return nextDue(now)
  * ARGV: id, token, now, error, HTTP status ('' = none), retry at (-1 = give up),
  *       counts for the breaker (0/1), breaker threshold, breaker cool-down ms, pause ms,
  *       the attempt's JSON for the history ('' = none), the history's TTL ms.
- * Returns {state, next due}; state is 'lost' when this process no longer held it.
+ * Returns {state, next due, 1 when this failure (re)opened the breaker}; state is 'lost' when
+ * this process no longer held it.
  */
 const FAIL = new Script(`${NEXT_DUE}${RECORD_ATTEMPT}
 local now = tonumber(ARGV[3])
@@ -298,10 +299,14 @@ recordAttempt(KEYS[8], ARGV[11], ARGV[12])
 redis.call('ZREM', KEYS[3], ARGV[1])
 local attempts = redis.call('HINCRBY', KEYS[7], 'attempts', 1)
 redis.call('HSET', KEYS[7], 'lastError', ARGV[4], 'lastStatus', ARGV[5], 'token', '')
+local opened = 0
 if ARGV[7] == '1' then
   local failures = redis.call('HINCRBY', KEYS[5], 'failures', 1)
   redis.call('PEXPIRE', KEYS[5], 86400000)
-  if failures >= tonumber(ARGV[8]) then redis.call('HSET', KEYS[5], 'openUntil', now + tonumber(ARGV[9])) end
+  if failures >= tonumber(ARGV[8]) then
+    redis.call('HSET', KEYS[5], 'openUntil', now + tonumber(ARGV[9]))
+    opened = 1
+  end
 end
 local pauseMs = tonumber(ARGV[10])
 if pauseMs > 0 and redis.call('PTTL', KEYS[6]) < pauseMs then redis.call('SET', KEYS[6], '1', 'PX', pauseMs) end
@@ -315,7 +320,7 @@ else
   redis.call('HSET', KEYS[7], 'finishedAt', now)
 end
 redis.call('HSET', KEYS[7], 'state', state)
-return {state, nextDue(now)}
+return {state, nextDue(now), opened}
 `, 8);
 
 /**
@@ -522,9 +527,9 @@ export class DeliveryStore {
 		outcome: { error: string; status?: number; retryAt: number; countsForBreaker: boolean; pauseMs: number },
 		breaker: { threshold: number; cooldownMs: number },
 		attempt?: { entry: DeliveryAttempt; ttlMs: number },
-	): Promise<{ state: 'retrying' | 'dead' | 'lost'; next: number }> {
+	): Promise<{ state: 'retrying' | 'dead' | 'lost'; next: number; opened: boolean }> {
 		const keys = this.keys(subscriptionId);
-		const [state, next] = (await FAIL.run(
+		const [state, next, opened] = (await FAIL.run(
 			this.command,
 			keys.wait,
 			keys.delayed,
@@ -546,8 +551,8 @@ export class DeliveryStore {
 			Math.max(0, Math.round(outcome.pauseMs)),
 			attempt ? JSON.stringify(attempt.entry) : '',
 			attempt?.ttlMs ?? 0,
-		)) as [string, number];
-		return { state: state as 'retrying' | 'dead' | 'lost', next: Number(next) };
+		)) as [string, number, number];
+		return { state: state as 'retrying' | 'dead' | 'lost', next: Number(next), opened: opened === 1 };
 	}
 
 	/** Holds (or, with 0, releases) a subscription's deliveries, as a slow-down does. */

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 
 import type { RelayConfig } from './config';
 import type { ClaimedDelivery, DeliveryStore } from './delivery-store';
+import type { Alerts } from './alerts';
 import type { Metrics } from './metrics';
 import type { OriginGate } from './origin-gate';
 import type { ReadySet } from './ready';
@@ -42,6 +43,8 @@ export interface DispatcherDependencies {
 	logger: Logger;
 	/** A subscription now has dead letters (for the queue-depth metric). */
 	onDead: (subscriptionId: string) => void;
+	/** Operational alerts (dead letters, breakers opening); never awaited. */
+	alerts?: Alerts;
 }
 
 export class Dispatcher {
@@ -276,7 +279,7 @@ export class Dispatcher {
 		const attemptsMade = delivery.attempts + 1;
 		const retryAt = giveUp ? -1 : Date.now() + retryDelay(config.retrySchedule, config.retryJitter, attemptsMade, failure.retryAfterMs);
 		const pauseMs = failure.retryAfterMs && SLOW_DOWN_REASONS.has(failure.reason) ? failure.retryAfterMs : 0;
-		const { state, next } = await this.persist(() =>
+		const { state, next, opened } = await this.persist(() =>
 			this.deps.store.fail(
 				subscription.id,
 				delivery.id,
@@ -291,10 +294,12 @@ export class Dispatcher {
 		);
 		const context = { deliveryId: delivery.id, eventId: delivery.eventId, subscriptionId: subscription.id, attempt: attemptsMade, error };
 		if (pauseMs > 0) logger.info({ subscriptionId: subscription.id, pauseMs, reason: failure.reason }, 'target asked to slow down');
+		if (opened) this.deps.alerts?.breakerOpened(subscription.id, error);
 		if (state === 'dead') {
 			metrics.deadLettered.inc({ reason });
 			logger.warn(context, 'delivery dead-lettered');
 			this.deps.onDead(subscription.id);
+			this.deps.alerts?.deadLettered(subscription.id, delivery.id, attemptsMade, error);
 		} else if (state === 'retrying') {
 			metrics.retried.inc({ reason });
 			logger.info(context, 'delivery failed; retry scheduled');

@@ -6,10 +6,12 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 
+import { reconcilers } from '../../nodes/providers/reconcilers';
 import { WebhookRejection, webhookHandlers, type InboundWebhook } from '../../nodes/providers/webhooks';
 import type { RelayConfig, SourceConfig } from './config';
 import type { Source } from './source-store';
 import type { Metrics } from './metrics';
+import type { Alerts } from './alerts';
 import type { Pipeline } from './pipeline';
 
 function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
@@ -24,6 +26,8 @@ function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
 			options: handler.parseOptions(config.options),
 			ackType: handler.acknowledgement?.contentType ?? 'application/json',
 			ackBody: handler.acknowledgement?.body,
+			stateOf: reconcilers[config.type] ? (event) => reconcilers[config.type].stateKey(event) : undefined,
+			reconciles: config.reconcile !== undefined,
 		});
 	}
 	return sources;
@@ -61,6 +65,7 @@ export function ingestRouter(
 	metrics: Metrics,
 	logger: Logger,
 	lookup?: (id: string) => Source | undefined,
+	alerts?: Alerts,
 ): Router {
 	const configured = buildSources(config.sources);
 	const sources = { has: (id: string) => (lookup ? lookup(id) : configured.get(id)) !== undefined, get: (id: string) => (lookup ? lookup(id) : configured.get(id)) };
@@ -96,6 +101,7 @@ export function ingestRouter(
 		} catch (error) {
 			if (!(error instanceof WebhookRejection)) throw error;
 			metrics.rejected.inc({ source: source.id, reason: error.reason });
+			alerts?.rejected(source.id);
 			// The reason, never the body or a secret.
 			logger.warn({ reqId: res.locals.reqId, source: source.id, reason: error.reason }, 'webhook rejected');
 			res.status(error.status).json({ error: error.reason, message: error.message });
@@ -103,7 +109,7 @@ export function ingestRouter(
 		}
 		let results;
 		try {
-			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now)));
+			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now, source.stateOf?.(event), source.reconciles)));
 		} catch (error) {
 			if (!isStoreFailure(error)) throw error;
 			metrics.rejected.inc({ source: source.id, reason: 'unavailable' });

@@ -448,6 +448,30 @@ export function openApiDocument(version: string): Record<string, unknown> {
 					responses: { '204': response('Revoked.'), '404': response('Not found.', error), ...adminAuth },
 				},
 			},
+			'/v1/sources/{id}/reconcile': {
+				post: {
+					summary: 'Run a reconciliation sweep of one source now (admin only); see docs/relay.md, "Reconciliation"',
+					security: [{ bearer: [] }],
+					parameters: idParam('Source id (with `reconcile` settings in RELAY_SOURCES)'),
+					responses: {
+						'200': response('Swept: `listed` state changes found, `delivered` new (no webhook had reported them), `duplicates`, the window `from`/`to`.', {
+							type: 'object',
+							properties: {
+								outcome: { type: 'string', enum: ['swept'] },
+								listed: { type: 'integer' },
+								delivered: { type: 'integer' },
+								duplicates: { type: 'integer' },
+								from: { type: 'string', format: 'date-time' },
+								to: { type: 'string', format: 'date-time' },
+							},
+						}),
+						'404': response('No such source, or it does not reconcile.', error),
+						'409': response('Another relay process is sweeping this source (`outcome: busy`).'),
+						'502': response('The provider could not be asked (`outcome: failed`, `error` names the HTTP status and path); the cursor stays.'),
+						...adminAuth,
+					},
+				},
+			},
 		},
 	};
 }

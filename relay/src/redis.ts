@@ -52,6 +52,34 @@ export class Keys {
 		return `${this.source(source)}:outbox`;
 	}
 	/**
+	 * Reconciliation: the mark that a document of this source reached a state (`<document
+	 * id>:<state>`), set by whichever of webhook and sweep reports it first (expires after the
+	 * dedup window); in the source's slot, so the ingest script reads it with the dedup key.
+	 */
+	reconcileState(source: string, state: string): string {
+		return `${this.source(source)}:state:${state}`;
+	}
+	/** Reconciliation: where the next sweep of this source starts (epoch ms). */
+	reconcileCursor(source: string): string {
+		return `${this.source(source)}:reconcile:cursor`;
+	}
+	/** Reconciliation: when this source first reconciled (epoch ms); no sweep looks before it. */
+	reconcileFrom(source: string): string {
+		return `${this.source(source)}:reconcile:from`;
+	}
+		/** Reconciliation: held by the one process sweeping this source. */
+	reconcileLease(source: string): string {
+		return `${this.source(source)}:reconcile:lease`;
+	}
+	/** Alerts: one key per alert subject, set NX so one process sends it once per window. */
+	alertSent(key: string): string {
+		return `${this.prefix}alerts:sent:${key}`;
+	}
+	/** Alerts: this minute's count of alerts sent (the rate limit), or of a source's rejections. */
+	alertCount(bucket: string): string {
+		return `${this.prefix}alerts:count:${bucket}`;
+	}
+	/**
 	 * The keys of the layout before sources were namespaced, read (never written) so that an
 	 * upgrade takes what the old relay stored for a duplicate. Remove once every relay has run
 	 * the scoped layout for one dedup window.

@@ -16,7 +16,8 @@
  */
 import { z } from 'zod';
 
-import { webhookHandlers, type WebhookHandler } from '../../nodes/providers/webhooks';
+import { reconcilers } from '../../nodes/providers/reconcilers';
+import { webhookHandlers, type CanonicalEvent, type WebhookHandler } from '../../nodes/providers/webhooks';
 import { ConfigError, checkSource, sourceSchema, type SourceConfig } from './config';
 import type { Keys, RedisClient } from './redis';
 
@@ -30,6 +31,10 @@ export interface Source {
 	options: unknown;
 	ackType: string;
 	ackBody: string | undefined;
+	/** For a provider that can be reconciled: the (document, state) mark an event sets. */
+	stateOf: ((event: CanonicalEvent) => string | undefined) | undefined;
+	/** The source reconciles: a mark already set makes an event a duplicate. */
+	reconciles: boolean;
 }
 
 export interface StoredSecret {
@@ -80,8 +85,12 @@ export function secretHint(secret: string): string {
 	return secret.length >= 16 ? `…${secret.slice(-4)} (${secret.length} characters)` : `(${secret.length} characters)`;
 }
 
-function build(config: { id: string; type: string; options?: unknown }, secrets: (now: number) => readonly string[]): Source {
+function build(
+	config: { id: string; type: string; options?: unknown; reconcile?: unknown },
+	secrets: (now: number) => readonly string[],
+): Source {
 	const handler = webhookHandlers[config.type];
+	const reconciler = reconcilers[config.type];
 	return {
 		id: config.id,
 		type: config.type,
@@ -90,6 +99,8 @@ function build(config: { id: string; type: string; options?: unknown }, secrets:
 		options: handler.parseOptions(config.options),
 		ackType: handler.acknowledgement?.contentType ?? 'application/json',
 		ackBody: handler.acknowledgement?.body,
+		stateOf: reconciler ? (event) => reconciler.stateKey(event) : undefined,
+		reconciles: config.reconcile !== undefined,
 	};
 }
 

@@ -16,6 +16,10 @@
  *   PUT  /envelopes/{id} { status: "voided", voidedReason } → 200 { envelopeId }
  *   GET  /envelopes/{id}/documents/combined[?certificate=true] → application/pdf
  *   PUT  /envelopes/{id}/recipients?resend_envelope=true { signers[{recipientId}] } → { recipientUpdateResults }
+ *   GET  /envelopes?from_date&to_date&status&envelope_ids&start_position&count   (list status changes, for
+ *        reconciliation) → { resultSetSize, startPosition, endPosition, totalSetSize, nextUri, previousUri, envelopes }
+ *   GET  /connect/failures?from_date&to_date → { failures: [{ failureId, envelopeId, created, lastTry, retryCount,
+ *        status, error, configUrl, … }], totalRecords, type: "failures" }: the messages Connect could not deliver
  * Errors: { errorCode, message } (401 AUTHORIZATION_INVALID_TOKEN, 400 ENVELOPE_DOES_NOT_EXIST, …).
  *
  * Connect: with `state.connect` set ({ url, hmacKeys }), each envelope/recipient event is queued
@@ -27,6 +31,9 @@
  * worker retries it on Connect's documented schedule (`CONNECT_RETRY_DELAYS_MS`, shrunk by
  * `retryDelayScale` for tests). A retry re-posts the same message with `retryCount` + 1 (same
  * event, envelope and generatedDateTime, so the message keeps its identity).
+ *
+ * `forgetCallbacks` (tests of reconciliation): a message it picks is never sent at all, as when a
+ * provider silently drops a webhook; it is neither delivered nor in the failure log.
  *
  * Control routes (not DocuSign's): POST /__control/sign { envelopeId, email },
  * POST /__control/expire-tokens, POST /__control/retry-failed (re-posts now every failed message
@@ -96,7 +103,25 @@ export interface DocuSignSimulatorState {
 	requests: Array<{ method: string; path: string; authorization?: string; status: number }>;
 	connect?: { url: string; hmacKeys: string[] };
 	deliveries: ConnectDelivery[];
+	/** Connect's failure log (GET /connect/failures): failed messages not yet delivered by a retry. */
+	connectFailures: ConnectFailure[];
+	/** Messages `forgetCallbacks` dropped (never sent). */
+	forgotten: Array<{ event: string; envelopeId: string }>;
 	now: () => number;
+}
+
+/** One entry of Connect's failure log, as the REST API's ConnectLog describes it. */
+export interface ConnectFailure {
+	failureId: string;
+	envelopeId: string;
+	accountId: string;
+	configUrl: string;
+	created: string;
+	lastTry: string;
+	retryCount: string;
+	status: string;
+	error: string;
+	subject: string;
 }
 
 /**
@@ -121,7 +146,14 @@ function pageCount(pdf: Buffer): number {
 	return (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;
 }
 
-export async function startDocuSignSimulator(options: { connect?: { url: string; hmacKeys: string[] }; retryDelayScale?: number } = {}) {
+export interface DocuSignSimulatorOptions {
+	connect?: { url: string; hmacKeys: string[] };
+	retryDelayScale?: number;
+	/** Picks the Connect messages never sent (n = the message's number, from 0). */
+	forgetCallbacks?: (n: number, event: string) => boolean;
+}
+
+export async function startDocuSignSimulator(options: DocuSignSimulatorOptions = {}) {
 	const state: DocuSignSimulatorState = {
 		application: { integrationKey: randomUUID(), secretKey: randomUUID() },
 		user: { sub: randomUUID(), name: 'Sam Sender', email: 'sender@example.com' },
@@ -134,6 +166,8 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		requests: [],
 		connect: options.connect,
 		deliveries: [],
+		connectFailures: [],
+		forgotten: [],
 		now: () => Date.now(),
 	};
 	const iso = () => new Date(state.now()).toISOString();
@@ -281,6 +315,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		const { status } = await attemptDelivery(connect.url, delivery.body, headers, CONNECT_TIMEOUT_MS);
 		const record: ConnectDelivery = { ...delivery, status, delivered: status >= 200 && status < 300, retried: false };
 		state.deliveries.push(record);
+		recordConnectOutcome(state, record, connect.url, iso());
 		rebuild.set(record, build);
 		const retryInMs = record.delivered ? null : worker.retryDelay(record.retryCount + 1);
 		if (retryInMs !== null) scheduled.set(record, worker.schedule(retryInMs, () => retry(record)));
@@ -297,8 +332,13 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 	}
 
 	/** Queues an event's message; resolves when it (and every message before it) has been sent. */
+	let published = 0;
 	function publish(event: string, envelope: Envelope, recipientId?: string): Promise<void> {
 		if (!state.connect) return Promise.resolve();
+		if (options.forgetCallbacks?.(published++, event)) {
+			state.forgotten.push({ event, envelopeId: envelope.envelopeId });
+			return Promise.resolve();
+		}
 		// The message describes the envelope as it is when the event happens, not when it is sent.
 		const summary = envelopeJson(envelope, true);
 		const generated = iso();
@@ -573,6 +613,8 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 			});
 		}
 
+		if (request.method === 'GET' && reconciliationRoute(state, path, url, response, (envelope) => envelopeJson(envelope, false))) return;
+
 		const match = /^\/envelopes\/([^/]+)(\/documents\/combined|\/recipients)?$/.exec(path);
 		if (match) {
 			const [, id, sub] = match;
@@ -658,3 +700,107 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 }
 
 export type DocuSignSimulator = Awaited<ReturnType<typeof startDocuSignSimulator>>;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reconciliation: list status changes and Connect's failure log (kept apart for merging)     */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Connect's failure log: a message that failed is logged (or its entry updated by a failed
+ * retry), and leaves the log once a retry delivers it, as DocuSign documents for the log.
+ * Messages are told apart by event, envelope and recipient (the body minus retryCount).
+ */
+function recordConnectOutcome(state: DocuSignSimulatorState, record: ConnectDelivery, configUrl: string, now: string): void {
+	const parsed = JSON.parse(record.body) as { event: string; generatedDateTime: string; data: { envelopeId: string; recipientId?: string; envelopeSummary?: { emailSubject?: string } } };
+	const failureId = createHmac('sha256', 'failure')
+		.update([parsed.event, parsed.data.envelopeId, parsed.data.recipientId ?? '', parsed.generatedDateTime].join('\0'))
+		.digest('hex')
+		.slice(0, 32);
+	const index = state.connectFailures.findIndex((failure) => failure.failureId === failureId);
+	if (record.delivered) {
+		if (index >= 0) state.connectFailures.splice(index, 1);
+		return;
+	}
+	const entry: ConnectFailure = {
+		failureId,
+		envelopeId: parsed.data.envelopeId,
+		accountId: state.accountId,
+		configUrl,
+		created: index >= 0 ? state.connectFailures[index].created : now,
+		lastTry: now,
+		retryCount: String(record.retryCount),
+		status: 'failed',
+		error: record.status === 0 ? 'The listener could not be reached or did not answer in time.' : `The listener answered HTTP ${record.status}.`,
+		subject: parsed.data.envelopeSummary?.emailSubject ?? '',
+	};
+	if (index >= 0) state.connectFailures[index] = entry;
+	else state.connectFailures.push(entry);
+}
+
+function dateParam(url: URL, name: string): number | undefined | 'invalid' {
+	const raw = url.searchParams.get(name);
+	if (raw === null || raw === '') return undefined;
+	const parsed = Date.parse(raw);
+	return Number.isNaN(parsed) ? 'invalid' : parsed;
+}
+
+/**
+ * GET /envelopes (Envelopes: listStatusChanges) and GET /connect/failures (ConnectEvents:
+ * listFailures). DocuSign requires `from_date` unless envelopes are named (`envelope_ids`);
+ * `status` is a comma list of current statuses; pages are `start_position` + `count`, and the
+ * counts are strings, as the REST API returns them. Answers and returns true when it handled it.
+ */
+function reconciliationRoute(
+	state: DocuSignSimulatorState,
+	path: string,
+	url: URL,
+	response: ServerResponse,
+	toJson: (envelope: Envelope) => Record<string, unknown>,
+): boolean {
+	if (path !== '/envelopes' && path !== '/connect/failures') return false;
+	const from = dateParam(url, 'from_date');
+	const to = dateParam(url, 'to_date');
+	if (from === 'invalid' || to === 'invalid') {
+		fail(response, 400, 'INVALID_REQUEST_PARAMETER', 'The request contained at least one invalid parameter. Invalid value for from_date or to_date.');
+		return true;
+	}
+	if (path === '/connect/failures') {
+		const failures = state.connectFailures.filter((failure) => {
+			const created = Date.parse(failure.created);
+			return (from === undefined || created >= from) && (to === undefined || created <= to);
+		});
+		sendJson(response, 200, { type: 'failures', totalRecords: String(failures.length), failures, logs: [] });
+		return true;
+	}
+	const ids = (url.searchParams.get('envelope_ids') ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+	if (from === undefined && ids.length === 0) {
+		fail(response, 400, 'INVALID_REQUEST_PARAMETER', 'The request contained at least one invalid parameter. A value for from_date, envelope_ids, transaction_ids or folder_ids is required.');
+		return true;
+	}
+	const statuses = (url.searchParams.get('status') ?? '').split(',').map((status) => status.trim().toLowerCase()).filter((status) => status && status !== 'any');
+	const matching = [...state.envelopes.values()]
+		.filter((envelope) => ids.length === 0 || ids.includes(envelope.envelopeId))
+		.filter((envelope) => {
+			const changed = Date.parse(envelope.statusChangedDateTime);
+			return (from === undefined || changed >= from) && (to === undefined || changed <= to);
+		})
+		// DocuSign leaves drafts out of a status-change list unless asked for "created".
+		.filter((envelope) => (statuses.length === 0 ? envelope.status !== 'created' : statuses.includes(envelope.status)))
+		.sort((a, b) => Date.parse(a.statusChangedDateTime) - Date.parse(b.statusChangedDateTime));
+	const start = Math.max(0, Number(url.searchParams.get('start_position') ?? 0) || 0);
+	const count = Math.min(1000, Math.max(1, Number(url.searchParams.get('count') ?? 1000) || 1000));
+	const page = matching.slice(start, start + count);
+	const nextStart = start + page.length;
+	const next = new URL(url.toString());
+	next.searchParams.set('start_position', String(nextStart));
+	sendJson(response, 200, {
+		resultSetSize: String(page.length),
+		startPosition: String(start),
+		endPosition: String(Math.max(start, nextStart - 1)),
+		totalSetSize: String(matching.length),
+		nextUri: nextStart < matching.length ? `${path}${next.search}` : '',
+		previousUri: '',
+		envelopes: page.map(toJson),
+	});
+	return true;
+}

@@ -7,6 +7,8 @@
  *        `signers[n][email_address|name|order]` or as one JSON string `signers` (what the official SDKs send);
  *        title, subject, message, test_mode, use_text_tags, form_fields_per_document) → { signature_request }
  *   GET  /v3/signature_request/{id} → { signature_request }
+ *   GET  /v3/signature_request/list?page&page_size → { signature_requests (newest created first), list_info: { page,
+ *        num_pages, num_results, page_size } } (page_size 1-100, default 20; cancelled requests left out)
  *   POST /v3/signature_request/remind/{id} { email_address } (JSON, form or multipart) → { signature_request }
  *   POST /v3/signature_request/cancel/{id} → 200, empty body
  *   GET  /v3/signature_request/files/{id}?file_type=pdf → the PDF
@@ -387,6 +389,8 @@ export async function startDropboxSignSimulator(options: { apiKey?: string; acce
 
 		if (route === 'POST /v3/signature_request/send') return send(response, parsed.fields, parsed.files);
 
+		if (route === 'GET /v3/signature_request/list') return listRequests(state, url, response, (found) => publicRequest(found, ownerEmail));
+
 		const match = /^(GET|POST) \/v3\/signature_request\/(?:(remind|cancel|files)\/)?([0-9a-f]{40})$/.exec(route);
 		if (match) {
 			const [, , action, id] = match;
@@ -434,3 +438,26 @@ export async function startDropboxSignSimulator(options: { apiKey?: string; acce
 }
 
 export type DropboxSignSimulator = Awaited<ReturnType<typeof startDropboxSignSimulator>>;
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reconciliation: the signature request list (kept apart for merging)                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/** GET /v3/signature_request/list: pages of the account's requests, newest created first. */
+function listRequests(
+	state: DropboxSignSimulatorState,
+	url: URL,
+	response: ServerResponse,
+	toJson: (request: SignatureRequest) => Record<string, unknown>,
+): void {
+	const page = Number(url.searchParams.get('page') ?? 1);
+	const pageSize = Number(url.searchParams.get('page_size') ?? 20);
+	if (!Number.isInteger(page) || page < 1) return error(response, 400, 'bad_request', 'page must be a positive integer', 'page');
+	if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) return error(response, 400, 'bad_request', 'page_size must be between 1 and 100', 'page_size');
+	const all = [...state.requests.values()].filter((request) => !request.cancelled).sort((a, b) => b.created_at - a.created_at);
+	const numPages = Math.max(1, Math.ceil(all.length / pageSize));
+	sendJson(response, 200, {
+		signature_requests: all.slice((page - 1) * pageSize, page * pageSize).map(toJson),
+		list_info: { page, num_pages: numPages, num_results: all.length, page_size: pageSize },
+	});
+}

@@ -669,6 +669,22 @@ async function simulateSign(state: SignNowState, emit: Emit, payload: Record<str
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Reconciliation: the user's document list (kept apart for merging)                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * GET /user/documentsv2 ("Get user documents"): every document the user owns, as the document
+ * resource, most recently updated first. SignNow's call takes no "changed since" filter; a
+ * caller filters on `updated` itself.
+ */
+function userDocuments(state: SignNowState, user: SimUser) {
+	return [...state.documents.values()]
+		.filter((document) => document.ownerId === user.id)
+		.sort((a, b) => b.updated - a.updated)
+		.map((document) => documentJson(state, document));
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Routing                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -771,6 +787,7 @@ async function route(
 	if (method === 'POST' && path === '/document') return sendJson(response, 200, handleUpload(state, user, request, body, false));
 	if (method === 'POST' && path === '/document/fieldextract') return sendJson(response, 200, handleUpload(state, user, request, body, true));
 
+	if (method === 'GET' && path === '/user/documentsv2') return sendJson(response, 200, userDocuments(state, user));
 	if (segments[0] === 'document' && segments.length >= 2) {
 		const document = ownedDocument(state, user, segments[1]);
 		if (segments.length === 2) {
