@@ -174,6 +174,28 @@ export class Fanout {
 		for (const resolve of this.budgetWaiters.splice(0)) resolve();
 	}
 
+	/**
+	 * Records the configured sources in the registry set of outbox sources, before this process
+	 * accepts any event: every source that ever had an outbox entry is then in it, and the sweep
+	 * reads it, so events acknowledged for a source later removed from RELAY_SOURCES are still
+	 * fanned out. Entries are never removed (a source's id costs one range query per sweep while
+	 * its outbox is empty): removing one could race a relay that still has the source configured.
+	 */
+	async registerSources(): Promise<void> {
+		if (this.sources.length > 0) await this.redis.sadd(this.keys.outboxSources, ...this.sources);
+	}
+
+	/** The configured sources, then any other source that ever had an outbox. */
+	private async sweptSources(): Promise<string[]> {
+		try {
+			const registered = await this.redis.smembers(this.keys.outboxSources);
+			return [...new Set([...this.sources, ...registered.sort()])];
+		} catch (error) {
+			this.logger.warn({ err: error }, 'could not read the registry of outbox sources; sweeping the configured ones');
+			return [...this.sources];
+		}
+	}
+
 	/** Starts the periodic sweep (and runs one now, for what a previous process left). */
 	start(): void {
 		this.timer = setInterval(() => void this.sweep(), this.sweepIntervalMs);
@@ -189,7 +211,7 @@ export class Fanout {
 	}
 
 	private async doSweep(): Promise<void> {
-		for (const source of this.sources) {
+		for (const source of await this.sweptSources()) {
 			if (this.stopped) return;
 			try {
 				for (;;) {
