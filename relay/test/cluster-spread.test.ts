@@ -135,7 +135,7 @@ describe('on a Redis Cluster of 3 masters, with a prefix without a hash tag', ()
 		}
 		const allScripts = Object.values(scripts).reduce((sum, count) => sum + count, 0);
 		for (const port of masters) expect(scripts[port] / allScripts).toBeGreaterThanOrEqual(0.15);
-		console.log(`cluster spread: keys per master ${JSON.stringify(keys)}, scripts per master ${JSON.stringify(scripts)}, ${expected.size} deliveries`);
+		process.stdout.write(`cluster spread: keys per master ${JSON.stringify(keys)}, scripts per master ${JSON.stringify(scripts)}, ${expected.size} deliveries\n`);
 	});
 
 	it('warns that a prefix with a hash tag pins every key to one slot (and still works)', async () => {
