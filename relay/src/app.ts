@@ -256,6 +256,16 @@ export class Relay {
 			throw new StartupError(`RELAY_ALERT_WEBHOOK_URL is not an allowed target: ${alertRefused} (RELAY_ALLOWED_TARGETS applies to alerts as to deliveries).`);
 		}
 		await this.resolveToken();
+		if (this.keys.pinned) {
+			// A warning, not a refusal: this prefix is what the relay used to require on a Cluster,
+			// and its keys (subscriptions, queues) are found only under it. See docs/relay.md.
+			this.logger.warn(
+				{ redisPrefix: this.config.redisPrefix },
+				'RELAY_REDIS_PREFIX has a {hash tag}: on a Redis Cluster every relay key then lives in one slot, on one master (failover, no added capacity). A prefix without braces spreads them; see docs/relay.md (Redis Cluster).',
+			);
+		}
+		// Before any ingest: a source's outbox is swept even after it leaves RELAY_SOURCES.
+		await this.fanout.registerSources();
 		if (this.config.sources.length === 0 && (await this.command.hlen(this.keys.sources)) === 0) {
 			this.logger.warn('No sources configured: every POST /ingest/:source answers 404. Set RELAY_SOURCES (see docs/relay.md).');
 		}

@@ -98,7 +98,7 @@ const configSchema = z.object({
 	redisSentinelTls: boolean.default(false),
 	/** PEM file of the CA that signed Redis's (and the Sentinels') TLS certificates; the system CAs otherwise. */
 	redisTlsCaFile: z.string().min(1).optional(),
-	/** "host:port,host:port" of Cluster nodes; use a prefix with a {hash tag}. */
+	/** "host:port,host:port" of Cluster nodes; a prefix without a {hash tag} spreads the keys over the masters. */
 	redisClusterNodes: z.string().optional(),
 	redisPrefix: z
 		.string()
@@ -389,13 +389,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 		ids.add(source.id);
 		checkSource(source, config.dedupWindowMs);
 	}
-	if (config.redisClusterNodes && !/\{[^{}]+\}/.test(config.redisPrefix)) {
-		// ioredis refuses a script or pipeline whose keys span slots; without one hash tag the
-		// relay would start, report ready, and answer every event 503.
-		throw new ConfigError(
-			`Invalid relay configuration:\n- RELAY_REDIS_PREFIX: on a Redis Cluster (RELAY_REDIS_CLUSTER_NODES) the prefix needs a {hash tag} so the keys the relay updates together share a slot, e.g. RELAY_REDIS_PREFIX={esign-relay}: (now "${config.redisPrefix}")`,
-		);
-	}
+	// A Cluster no longer needs a {hash tag} in the prefix: the keys carry their own tags and no
+	// script spans two slots (redis.ts, Keys). A prefix with a tag still works (every key in one
+	// slot, as the previous layout required); the relay warns at start-up (App.start).
 	if (config.redisSentinelTls && !config.redisSentinels) {
 		throw new ConfigError('Invalid relay configuration:\n- RELAY_REDIS_SENTINEL_TLS: only means something with RELAY_REDIS_SENTINELS');
 	}

@@ -40,6 +40,18 @@ export function deliveryId(subscriptionId: string, source: string, eventId: stri
 	return `${subscriptionId}.${source}.${eventId}`;
 }
 
+/**
+ * The `webhook-id` a delivery is sent with: the source and the event id, the same at every
+ * attempt, retry and replay of the delivery. The event id alone is unique within its source
+ * only, and a receiver deduplicating on `webhook-id` (as Standard Webhooks tells it to) would
+ * drop a second source's genuine event with a colliding id. The subscription is left out: a
+ * receiver sees one subscription's deliveries (and two subscriptions to one workflow would be
+ * the same event twice, which is what deduplication is for).
+ */
+export function webhookId(source: string, eventId: string): string {
+	return `${source}:${eventId}`;
+}
+
 export function parseDeliveryId(id: string): { subscriptionId: string; source: string; eventId: string } | undefined {
 	const match = DELIVERY_ID.exec(id);
 	return match ? { subscriptionId: match[1], source: match[2], eventId: match[3] } : undefined;

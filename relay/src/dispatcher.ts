@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 
 import type { RelayConfig } from './config';
-import type { ClaimedDelivery, DeliveryStore } from './delivery-store';
+import { webhookId, type ClaimedDelivery, type DeliveryStore } from './delivery-store';
 import type { Alerts } from './alerts';
 import type { Metrics } from './metrics';
 import type { OriginGate } from './origin-gate';
@@ -205,7 +205,7 @@ export class Dispatcher {
 		let result: SendResult | undefined;
 		let failure: DeliveryFailure | undefined;
 		try {
-			result = await this.deps.sender.send(subscription.url, subscription.secret, delivery.eventId, delivery.body);
+			result = await this.deps.sender.send(subscription.url, subscription.secret, webhookId(delivery.source, delivery.eventId), delivery.body);
 		} catch (error) {
 			failure = error instanceof DeliveryFailure ? error : new DeliveryFailure(`unexpected: ${(error as Error).message}`, 'network');
 		}

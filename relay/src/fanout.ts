@@ -190,6 +190,41 @@ export class Fanout {
 		for (const resolve of this.budgetWaiters.splice(0)) resolve();
 	}
 
+	/**
+	 * Records the configured sources in the registry set of outbox sources, before this process
+	 * accepts any event: every source that ever had an outbox entry is then in it, and the sweep
+	 * reads it, so events acknowledged for a source later removed from RELAY_SOURCES are still
+	 * fanned out. Entries are never removed (a source's id costs one range query per sweep while
+	 * its outbox is empty): removing one could race a relay that still has the source configured.
+	 */
+	async registerSources(): Promise<void> {
+		const current = this.currentSources();
+		if (current.length > 0) await this.redis.sadd(this.keys.outboxSources, ...current);
+	}
+
+	/** RELAY_SOURCES and the sources added from the console, as they are now. */
+	private currentSources(): readonly string[] {
+		return typeof this.sources === 'function' ? this.sources() : this.sources;
+	}
+
+	/**
+	 * The current sources, then any other source that ever had an outbox. A source added from
+	 * the console after start-up is registered here, at the first sweep after it appeared.
+	 */
+	private async sweptSources(): Promise<string[]> {
+		const current = this.currentSources();
+		try {
+			const registered = await this.redis.smembers(this.keys.outboxSources);
+			const known = new Set(registered);
+			const added = current.filter((source) => !known.has(source));
+			if (added.length > 0) await this.redis.sadd(this.keys.outboxSources, ...added);
+			return [...new Set([...current, ...registered.sort()])];
+		} catch (error) {
+			this.logger.warn({ err: error }, 'could not read the registry of outbox sources; sweeping the current ones');
+			return [...current];
+		}
+	}
+
 	/** Starts the periodic sweep (and runs one now, for what a previous process left). */
 	start(): void {
 		this.timer = setInterval(() => void this.sweep(), this.sweepIntervalMs);
@@ -205,7 +240,7 @@ export class Fanout {
 	}
 
 	private async doSweep(): Promise<void> {
-		for (const source of typeof this.sources === 'function' ? this.sources() : this.sources) {
+		for (const source of await this.sweptSources()) {
 			if (this.stopped) return;
 			try {
 				for (;;) {
