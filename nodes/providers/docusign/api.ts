@@ -143,7 +143,7 @@ export function envelopeDefinition(input: SendForSignatureInput): Record<string,
 	return {
 		// DocuSign caps the subject at 100 characters.
 		emailSubject: (input.subject ?? `Please sign: ${title}`).slice(0, 100),
-		emailBlurb: input.message,
+		...(input.message ? { emailBlurb: input.message } : {}),
 		documents: [
 			{
 				documentId: '1',

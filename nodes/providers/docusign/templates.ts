@@ -188,7 +188,8 @@ export function templateEnvelopeDefinition(template: DocuSignTemplate, input: Se
 		templateId: template.templateId,
 		// DocuSign caps the subject at 100 characters.
 		emailSubject: subject.slice(0, 100),
-		emailBlurb: input.message,
+		// Only when set: a present-but-undefined property becomes the string "undefined" in the SDK's models.
+		...(input.message ? { emailBlurb: input.message } : {}),
 		templateRoles: input.recipients.map((recipient, index) => ({
 			roleName: roles[index],
 			email: recipient.email,

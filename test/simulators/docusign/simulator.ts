@@ -819,7 +819,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 			senderUserId: state.user.sub,
 			action: 'send',
 			resendsRemaining: 'N/A',
-			bulkErrors: batch.errors.map((error) => ({ error: error.errorCode, errorMessage: error.message, created: batch.submittedDate, recipientEmails: [] })),
+			bulkErrors: batch.errors.map((error) => ({ errorMessage: `${error.errorCode}: ${error.message}`, created: batch.submittedDate, recipientEmails: [] })),
 		};
 	}
 
