@@ -50,7 +50,7 @@ export class DocuSignOAuth2Api implements ICredentialType {
 		},
 		{
 			displayName: 'Connect HMAC Key',
-			name: 'connectHmacKey',
+			name: 'connectHmacSecret',
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',

@@ -371,7 +371,7 @@ describe('Connect webhooks (custom configurations)', () => {
 	test('register creates one configuration for the events, list shows it, Connect posts signed JSON SIM there, delete stops it', async () => {
 		const hook = await listener();
 		try {
-			sim.state.connectHmacKeys = ['account-connect-key'];
+			sim.state.connectHmacSecrets = ['account-connect-key'];
 			const subscriptions = await adapter.webhook.register!(client, { events: ['envelope-sent', 'envelope-completed'], callbackUrl: hook.url });
 			expect(subscriptions.map((s) => [s.event, s.callbackUrl])).toEqual([
 				['envelope-sent', hook.url],
@@ -411,7 +411,7 @@ describe('Connect webhooks (custom configurations)', () => {
 	});
 
 	test('Direct mode is declared with the credential\'s Connect HMAC key; one-envelope and unknown events are refused', async () => {
-		expect(adapter.directWebhook).toEqual({ secret: { kind: 'credential', field: 'connectHmacKey' } });
+		expect(adapter.directWebhook).toEqual({ secret: { kind: 'credential', field: 'connectHmacSecret' } });
 		const scoped = await rejection(adapter.webhook.register!(client, { events: ['envelope-sent'], callbackUrl: 'https://n8n.example/webhook', documentId: 'abc' }));
 		expect(scoped).toBeInstanceOf(ProviderInputError);
 		const unknown = await rejection(adapter.webhook.register!(client, { events: ['envelope-signed'], callbackUrl: 'https://n8n.example/webhook' }));

@@ -216,6 +216,25 @@ describe('E-Signature node × DocuSign simulator', () => {
 	});
 });
 
+describe('E-Signature node × DocuSign simulator: issue 14', () => {
+	it('Send with "Embedded Signing" (a DocuSign-only parameter) makes embedded recipients: clientUserId on each signer', async () => {
+		const parameter = new DocuSign().description.properties.find((property) => property.name === 'embeddedSigning');
+		// The factory keeps it on the DocuSign node, without the provider condition.
+		expect(parameter?.displayOptions?.show).toEqual({ resource: ['signatureRequest'], operation: ['send', 'sendFromTemplate'] });
+		const result = await send({ embeddedSigning: true });
+		expect(result.error).toBeUndefined();
+		const envelope = simulator.state.envelopes.get(String(result.items[0].json.id));
+		expect(envelope?.signers.map((signer) => signer.clientUserId)).toEqual(['tenant@example.com', 'landlord@example.com']);
+	});
+
+	it('Send without it leaves the signers to DocuSign\'s emails (no clientUserId)', async () => {
+		const result = await send();
+		expect(result.error).toBeUndefined();
+		const envelope = simulator.state.envelopes.get(String(result.items[0].json.id));
+		expect(envelope?.signers.map((signer) => signer.clientUserId)).toEqual([undefined, undefined]);
+	});
+});
+
 describe('DocuSign OAuth2 credential', () => {
 	it('refreshes an expired access token with the refresh token (Basic client auth) and retries the call', async () => {
 		const id = await sentEnvelopeId();

@@ -206,7 +206,7 @@ export const docuSignAdapter: ProviderAdapter = {
 	fieldPlacement: { anchorText: true },
 	// Connect signs with the account's Connect HMAC keys, made in DocuSign Admin; no API call
 	// lets the caller pick one, so the user copies one into the credential.
-	directWebhook: { secret: { kind: 'credential', field: 'connectHmacKey' } },
+	directWebhook: { secret: { kind: 'credential', field: 'connectHmacSecret' } },
 
 	document: {
 		async get(client, documentId) {

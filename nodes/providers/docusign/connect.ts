@@ -10,7 +10,7 @@
  * all with the configuration's id, which `delete` removes at once. Messages are JSON SIM with the
  * envelope's recipients (what `webhook.ts` reads), signed with the account's Connect HMAC keys.
  * DocuSign lets no caller choose a key: they are made in Admin → Connect → Connect Keys, so Direct
- * mode verifies with the key the user copies into the credential (`connectHmacKey`).
+ * mode verifies with the key the user copies into the credential (`connectHmacSecret`).
  */
 import { ProviderInputError, type ProviderClient, type RegisterWebhookInput, type WebhookSubscription } from '../adapter';
 
@@ -61,12 +61,10 @@ export function connectConfiguration(input: RegisterWebhookInput): ConnectConfig
 			`Choose from: ${CONNECT_EVENTS.map((event) => event.value).join(', ')}.`,
 		);
 	}
-	let url: URL;
-	try {
-		url = new URL(input.callbackUrl);
-	} catch {
-		throw new ProviderInputError(`"${input.callbackUrl}" is not a URL`);
+	if (!/^https?:\/\/[^\s/?#]+/i.test(input.callbackUrl)) {
+		throw new ProviderInputError(`"${input.callbackUrl}" is not an http(s) URL`, 'Connect posts to the URL given; DocuSign production requires HTTPS.');
 	}
+	const url = new URL(input.callbackUrl);
 	return {
 		configurationType: 'custom',
 		// DocuSign needs a name; the URL's host makes the node's configurations recognisable in Admin.

@@ -149,7 +149,7 @@ export interface DocuSignSimulatorState {
 	/** Connect custom configurations made through the API (POST /connect). */
 	connectConfigurations: Map<string, ConnectConfiguration>;
 	/** The account's Connect HMAC keys (Admin → Connect → Connect Keys): every configuration with includeHMAC signs with all. */
-	connectHmacKeys: string[];
+	connectHmacSecrets: string[];
 	bulkSendLists: Map<string, BulkSendList>;
 	bulkSendBatches: Map<string, BulkSendBatch>;
 	/** Recipient views handed out: the URL and who it signs as. */
@@ -229,7 +229,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		now: () => Date.now(),
 		templates: new Map(),
 		connectConfigurations: new Map(),
-		connectHmacKeys: [],
+		connectHmacSecrets: [],
 		bulkSendLists: new Map(),
 		bulkSendBatches: new Map(),
 		recipientViews: [],
@@ -457,7 +457,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 			const target = () => {
 				const current = state.connectConfigurations.get(configuration.connectId)?.json;
 				if (!current) return undefined;
-				return { url: String(current.urlToPublishTo), hmacKeys: current.includeHMAC === 'true' ? state.connectHmacKeys : [] };
+				return { url: String(current.urlToPublishTo), hmacKeys: current.includeHMAC === 'true' ? state.connectHmacSecrets : [] };
 			};
 			last = worker.run(() => post({ event, body: build(0), retryCount: 0 }, build, target));
 		}

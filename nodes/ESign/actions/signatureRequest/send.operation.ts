@@ -5,6 +5,7 @@ import { assertEmail, requireMethod } from '../common';
 import { FIELD_PLACEMENT_HINT, toFieldInput, type FieldParameter } from '../document/addFields.operation';
 import { documentJson } from '../document/get.operation';
 import type { OperationContext } from '../types';
+import { embeddedSigningProperty } from './embeddedSigning';
 
 const show = { resource: ['signatureRequest'], operation: ['send'] };
 
@@ -170,6 +171,7 @@ export const description: INodeProperties[] = [
 			},
 		],
 	},
+	embeddedSigningProperty,
 ];
 
 interface SignerParameter {
@@ -228,6 +230,8 @@ export async function execute(
 		fields,
 		extractFieldsFromTags: options.extractFieldsFromTags === true,
 		testMode: options.testMode === true,
+		// Only the DocuSign node has the parameter; elsewhere the fallback applies.
+		embeddedSigning: this.getNodeParameter('embeddedSigning', itemIndex, false) === true,
 	});
 	return [{ json: { ...documentJson(adapter.provider, document), fileName, fieldsAdded: fields.length } }];
 }
