@@ -222,6 +222,24 @@ describe('send from template', () => {
 		expect(sim.state.envelopes.size).toBe(before);
 	});
 
+	test('DocuSign matches a role by name and routing order: the adapter sends the template\'s order and refuses another', async () => {
+		const id = await createTemplate(leaseTemplate());
+		const wrong = await rejection(
+			adapter.signatureRequest!.sendFromTemplate!(client, { templateId: id, recipients: [{ role: 'Landlord', email: 'l@example.com', name: 'L', order: 1 }], fieldValues: {} }),
+		);
+		expect(wrong).toBeInstanceOf(ProviderInputError);
+		expect(wrong.message).toBe('The role "Landlord" signs at position 2 in the template, not 1');
+		// The simulator, as DocuSign: a templateRole whose order differs matches no role and joins as
+		// one more signer without tabs, while the role itself (unfilled) is dropped.
+		const created = await client.request<{ envelopeId: string }>({
+			method: 'POST',
+			path: '/envelopes',
+			body: { kind: 'json', data: { templateId: id, status: 'sent', templateRoles: [{ roleName: 'Landlord', routingOrder: '1', email: 'l@example.com', name: 'L' }] } },
+		});
+		const envelope = sim.state.envelopes.get(created.envelopeId)!;
+		expect(envelope.signers.map((s) => [s.recipientId, s.roleName, s.routingOrder, s.tabs])).toEqual([['3', 'Landlord', '1', undefined]]);
+	});
+
 	test('roles left unfilled are dropped from the envelope, as DocuSign drops them', async () => {
 		const id = await createTemplate(leaseTemplate());
 		const details = await adapter.signatureRequest!.sendFromTemplate!(client, {

@@ -6,9 +6,10 @@
  *   POST /envelopes { templateId, templateRoles[{ roleName, email, name, routingOrder?, clientUserId?, tabs }], status: "sent" }
  *
  * A template's roles are its placeholder signers (`roleName`); the values a sender can prefill are
- * its data tabs, found by `tabLabel`, each belonging to one role. DocuSign quietly ignores a
- * template role that names no role of the template, and a tab label that matches no tab, so the
- * adapter reads the template first and names what it has instead.
+ * its data tabs, found by `tabLabel`, each belonging to one role. DocuSign matches a templateRole
+ * to a role by roleName and routingOrder, both identical; one that matches nothing joins the
+ * envelope as an extra signer without fields, and a tab label that matches no tab is ignored. So
+ * the adapter reads the template first, refuses what would not match, and names what it has.
  */
 import { ProviderInputError, type ProviderClient, type SendFromTemplateInput, type TemplateSummary } from '../adapter';
 
@@ -174,7 +175,17 @@ export function embeddedClientUserId(email: string): string {
 /** The envelope definition that sends `template` to `input.recipients`. */
 export function templateEnvelopeDefinition(template: DocuSignTemplate, input: SendFromTemplateInput): Record<string, unknown> {
 	if (input.recipients.length === 0) throw new ProviderInputError('Add at least one recipient for the template\'s roles');
-	const roles = input.recipients.map((recipient) => templateRole(template, recipient.role).roleName as string);
+	const matched = input.recipients.map((recipient) => templateRole(template, recipient.role));
+	const roles = matched.map((role) => role.roleName as string);
+	input.recipients.forEach((recipient, index) => {
+		const order = matched[index].routingOrder;
+		if (recipient.order && order && String(recipient.order) !== order) {
+			throw new ProviderInputError(
+				`The role "${roles[index]}" signs at position ${order} in the template, not ${recipient.order}`,
+				'DocuSign matches a template role by its name and signing order: leave the order empty (the template\'s order applies) or change the order in the template.',
+			);
+		}
+	});
 	const seen = new Set<string>();
 	for (const role of roles) {
 		if (seen.has(role)) throw new ProviderInputError(`Two recipients fill the role "${role}"`, 'Each template role takes one recipient.');
@@ -194,7 +205,8 @@ export function templateEnvelopeDefinition(template: DocuSignTemplate, input: Se
 			roleName: roles[index],
 			email: recipient.email,
 			name: recipient.name,
-			...(recipient.order ? { routingOrder: String(recipient.order) } : {}),
+			// The template's own order, so the role matches (see above).
+			...(matched[index].routingOrder ? { routingOrder: matched[index].routingOrder } : {}),
 			...(input.embeddedSigning ? { clientUserId: embeddedClientUserId(recipient.email) } : {}),
 			...(tabs.has(roles[index]) ? { tabs: tabs.get(roles[index]) } : {}),
 		})),

@@ -618,15 +618,18 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 
 	/**
 	 * An envelope request with `templateId`: the template's documents and roles, each role filled
-	 * by the templateRole of that roleName (its tabs' values set by tabLabel). Roles nobody fills
-	 * are dropped; templateRoles naming no role are ignored, as DocuSign does.
+	 * by the templateRole with the same roleName and, when it gives one, the same routingOrder (the
+	 * match DocuSign's template FAQ describes), its tabs' values set by tabLabel. Roles nobody fills
+	 * are dropped; a templateRole that matches no role joins as one more signer, without tabs.
 	 */
 	function expandTemplateRequest(json: Record<string, unknown>): { ok: true; json: Record<string, unknown> } | { ok: false; errorCode: string; message: string } {
 		const template = state.templates.get(String(json.templateId));
 		if (!template) return { ok: false, errorCode: 'TEMPLATE_ID_INVALID', message: `Invalid template ID: ${String(json.templateId)}.` };
 		const filled = Array.isArray(json.templateRoles) ? json.templateRoles.filter(isObject) : [];
-		const signers = template.roles.flatMap((role) => {
-			const person = filled.find((r) => r.roleName === role.roleName);
+		const matches = (person: Record<string, unknown>, role: Template['roles'][number]) =>
+			person.roleName === role.roleName && (person.routingOrder === undefined || String(person.routingOrder) === role.routingOrder);
+		const signers: Array<Record<string, unknown>> = template.roles.flatMap((role) => {
+			const person = filled.find((r) => matches(r, role));
 			if (!person) return [];
 			const tabs: Record<string, Array<Record<string, unknown>>> = {};
 			const given = isObject(person.tabs) ? (person.tabs as Record<string, unknown>) : {};
@@ -650,6 +653,17 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 				...(Object.keys(tabs).length > 0 ? { tabs } : {}),
 			}];
 		});
+		let nextId = Math.max(0, ...template.roles.map((role) => Number(role.recipientId) || 0));
+		for (const person of filled.filter((r) => !template.roles.some((role) => matches(r, role)))) {
+			signers.push({
+				recipientId: String(++nextId),
+				roleName: person.roleName,
+				email: person.email,
+				name: person.name,
+				routingOrder: person.routingOrder ?? '1',
+				...(person.clientUserId !== undefined ? { clientUserId: person.clientUserId } : {}),
+			});
+		}
 		return {
 			ok: true,
 			json: {
