@@ -172,7 +172,7 @@ export const description: INodeProperties[] = [
 			},
 		],
 	},
-	embeddedSigningProperty,
+	embeddedSigningProperty('send'),
 ];
 
 interface SignerParameter {
