@@ -4,6 +4,7 @@
  * over real HTTP, through a plain `ProviderClient` (fetch with a Bearer token from the
  * simulator's account server): the adapter's requests and the simulator's answers, without n8n.
  */
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -429,7 +430,16 @@ describe('Connect webhooks (custom configurations)', () => {
 	});
 
 	test('Direct mode is declared with the credential\'s Connect HMAC key; one-envelope and unknown events are refused', async () => {
-		expect(adapter.directWebhook).toEqual({ secret: { kind: 'credential', field: 'connectHmacSecret' } });
+		expect(adapter.directWebhook).toEqual({ secret: { kind: 'credential', field: 'connectHmacSecret' }, handlerOptions: { maxAgeSeconds: 600 } });
+		// The handler with those options takes a fresh message and refuses one generated 11 minutes ago (a captured replay, or a Connect retry).
+		const options = docusignWebhook.parseOptions(adapter.directWebhook!.handlerOptions);
+		const message = (generatedDateTime: string) => {
+			const rawBody = Buffer.from(JSON.stringify({ event: 'envelope-sent', generatedDateTime, data: { envelopeId: 'e' } }));
+			return { rawBody, headers: { 'content-type': 'application/json', 'x-docusign-signature-1': createHmac('sha256', 'k').update(rawBody).digest('base64') } };
+		};
+		const now = Date.now();
+		expect(() => docusignWebhook.verify(message(new Date(now - 60_000).toISOString()), ['k'], options, now)).not.toThrow();
+		expect(() => docusignWebhook.verify(message(new Date(now - 11 * 60_000).toISOString()), ['k'], options, now)).toThrow(/outside the accepted window/);
 		const scoped = await rejection(adapter.webhook.register!(client, { events: ['envelope-sent'], callbackUrl: 'https://n8n.example/webhook', documentId: 'abc' }));
 		expect(scoped).toBeInstanceOf(ProviderInputError);
 		const unknown = await rejection(adapter.webhook.register!(client, { events: ['envelope-signed'], callbackUrl: 'https://n8n.example/webhook' }));

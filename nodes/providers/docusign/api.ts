@@ -184,6 +184,14 @@ function anchorPosition(anchor: NonNullable<FieldInput['anchor']>, fieldNumber: 
 	};
 }
 
+/**
+ * Direct mode has no dedup store: every accepted copy of a Connect message runs the workflow, so
+ * a captured message is accepted for minutes only (the relay's window is 60 h, covered by its
+ * dedup). Connect's retries keep the first generatedDateTime and come 24 h later, so Direct mode
+ * refuses them: a workflow that must not miss an event uses the relay.
+ */
+export const DOCUSIGN_DIRECT_MAX_AGE_SECONDS = 10 * 60;
+
 /** How long DocuSign's recipient view URL can be opened after it is made. */
 const RECIPIENT_VIEW_LIFETIME_MS = 5 * 60 * 1000;
 
@@ -206,7 +214,7 @@ export const docuSignAdapter: ProviderAdapter = {
 	fieldPlacement: { anchorText: true },
 	// Connect signs with the account's Connect HMAC keys, made in DocuSign Admin; no API call
 	// lets the caller pick one, so the user copies one into the credential.
-	directWebhook: { secret: { kind: 'credential', field: 'connectHmacSecret' } },
+	directWebhook: { secret: { kind: 'credential', field: 'connectHmacSecret' }, handlerOptions: { maxAgeSeconds: DOCUSIGN_DIRECT_MAX_AGE_SECONDS } },
 
 	document: {
 		async get(client, documentId) {
