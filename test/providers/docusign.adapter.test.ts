@@ -429,7 +429,7 @@ describe('Connect webhooks (custom configurations)', () => {
 		}
 	});
 
-	test('Direct mode is declared with the credential\'s Connect HMAC key; one-envelope and unknown events are refused', async () => {
+	test('Direct mode is declared with the credential\'s Connect HMAC key; one envelope means the account; unknown events are refused', async () => {
 		expect(adapter.directWebhook).toEqual({ secret: { kind: 'credential', field: 'connectHmacSecret' }, handlerOptions: { maxAgeSeconds: 600 } });
 		// The handler with those options takes a fresh message and refuses one generated 11 minutes ago (a captured replay, or a Connect retry).
 		const options = docusignWebhook.parseOptions(adapter.directWebhook!.handlerOptions);
@@ -440,8 +440,14 @@ describe('Connect webhooks (custom configurations)', () => {
 		const now = Date.now();
 		expect(() => docusignWebhook.verify(message(new Date(now - 60_000).toISOString()), ['k'], options, now)).not.toThrow();
 		expect(() => docusignWebhook.verify(message(new Date(now - 11 * 60_000).toISOString()), ['k'], options, now)).toThrow(/outside the accepted window/);
-		const scoped = await rejection(adapter.webhook.register!(client, { events: ['envelope-sent'], callbackUrl: 'https://n8n.example/webhook', documentId: 'abc' }));
-		expect(scoped).toBeInstanceOf(ProviderInputError);
+		// Connect cannot watch one envelope: the configuration covers the account (no entityId), the trigger filters.
+		const scoped = await adapter.webhook.register!(client, { events: ['envelope-sent'], callbackUrl: 'https://n8n.example/webhook', documentId: 'abc' });
+		expect(scoped.map((s) => [s.event, s.entityId])).toEqual([['envelope-sent', undefined]]);
+		expect(sim.state.connectConfigurations.get(scoped[0].id)?.json).not.toHaveProperty('envelopeIds');
+		// Deleting the same configuration twice (once per event row) is fine: the second finds it gone.
+		await adapter.webhook.delete!(client, scoped[0].id);
+		await adapter.webhook.delete!(client, scoped[0].id);
+		expect(sim.state.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([200]);
 		const unknown = await rejection(adapter.webhook.register!(client, { events: ['envelope-signed'], callbackUrl: 'https://n8n.example/webhook' }));
 		expect(unknown.message).toBe('Unknown DocuSign Connect event: envelope-signed');
 		const badId = await rejection(adapter.webhook.delete!(client, 'not-a-number'));

@@ -46,13 +46,13 @@ export interface ConnectConfiguration {
 	[key: string]: unknown;
 }
 
+/**
+ * A Connect configuration cannot be limited to one envelope (and an envelope's own
+ * eventNotification can only be set when it is created), so `documentId` is not sent: the
+ * configuration covers the account, its subscriptions carry no `entityId`, and the trigger's
+ * Document ID filter drops the other envelopes' events, as it does for every provider.
+ */
 export function connectConfiguration(input: RegisterWebhookInput): ConnectConfiguration {
-	if (input.documentId) {
-		throw new ProviderInputError(
-			'DocuSign Connect subscriptions cover the whole account, not one envelope',
-			'Leave the document empty and filter on the envelope ID in the workflow (each event carries it).',
-		);
-	}
 	const known = new Set(CONNECT_EVENTS.map((event) => event.value));
 	const unknown = input.events.filter((event) => !known.has(event));
 	if (input.events.length === 0 || unknown.length > 0) {
@@ -105,9 +105,17 @@ export async function listConnect(client: ProviderClient): Promise<WebhookSubscr
 	return (answer.configurations ?? []).filter((configuration) => configuration.configurationType === 'custom').flatMap(subscriptions);
 }
 
+/**
+ * Deletes a configuration; one already gone counts as deleted. `register` gives every event of a
+ * configuration the same id, so a caller deleting each subscription deletes it more than once,
+ * and DocuSign documents no answer for an unknown id: the adapter looks before it deletes.
+ */
 export async function deleteConnect(client: ProviderClient, connectId: string): Promise<void> {
-	if (!/^\d+$/.test(connectId.trim())) {
+	const id = connectId.trim();
+	if (!/^\d+$/.test(id)) {
 		throw new ProviderInputError(`"${connectId}" is not a Connect configuration ID`, 'Connect IDs are numbers, as Webhook → List shows them.');
 	}
-	await client.request({ method: 'DELETE', path: `/connect/${connectId.trim()}`, response: 'none' });
+	const answer = await client.request<{ configurations?: ConnectConfiguration[] }>({ method: 'GET', path: '/connect' });
+	if (!(answer.configurations ?? []).some((configuration) => String(configuration.connectId) === id)) return;
+	await client.request({ method: 'DELETE', path: `/connect/${id}`, response: 'none' });
 }
