@@ -161,7 +161,8 @@ describe('templates', () => {
 		const template = await adapter.template!.get!(client, id);
 		expect(template).toMatchObject({ id, name: 'Residential lease', roles: ['Tenant', 'Landlord'], fields: ['Rent', 'Pets', 'Landlord company'] });
 		const missing = (await rejection(adapter.template!.get!(client, '00000000-0000-0000-0000-000000000000'))) as HttpError;
-		expect(missing.status).toBe(404);
+		// DocuSign answers 400 with an error code for a missing resource, as for envelopes.
+		expect(missing.status).toBe(400);
 		expect(missing.body).toMatchObject({ errorCode: 'TEMPLATE_ID_INVALID' });
 	});
 });

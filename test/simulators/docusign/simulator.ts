@@ -845,7 +845,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		const template = /^\/templates\/([^/]+)$/.exec(path);
 		if (method === 'GET' && template) {
 			const found = state.templates.get(template[1]);
-			if (!found) return fail(response, 404, 'TEMPLATE_ID_INVALID', `Invalid template ID: ${template[1]}.`), true;
+			if (!found) return fail(response, 400, 'TEMPLATE_ID_INVALID', `Invalid template ID: ${template[1]}.`), true;
 			return sendJson(response, 200, templateJson(found, true, true)), true;
 		}
 		if (method === 'POST' && path === '/connect') return createConnectConfiguration(parseJson(body), response), true;
@@ -855,7 +855,7 @@ export async function startDocuSignSimulator(options: { connect?: { url: string;
 		}
 		const connect = /^\/connect\/([^/]+)$/.exec(path);
 		if (method === 'DELETE' && connect) {
-			if (!state.connectConfigurations.delete(connect[1])) return fail(response, 404, 'INVALID_CONNECT_ID', 'The Connect configuration specified does not exist.'), true;
+			if (!state.connectConfigurations.delete(connect[1])) return fail(response, 400, 'INVALID_CONNECT_ID', 'The Connect configuration specified does not exist.'), true;
 			return sendJson(response, 200, {}), true;
 		}
 		if (method === 'POST' && path === '/bulk_send_lists') return createBulkSendList(parseJson(body), response), true;
