@@ -840,7 +840,8 @@ function handleEmbeddedLink(state: SignNowState, document: SimDocument, inviteId
 	if (!invite || !invite.embedded) fail(404, 65582, 'Embedded invite not found');
 	if (invite.status !== 'pending') fail(400, 65535, 'The invite is not pending');
 	if (typeof payload.auth_method !== 'string') fail(400, 65535, 'auth_method is required');
-	const minutes = payload.link_expiration === undefined ? 15 : Number(payload.link_expiration);
+	// The SDK documents `link_expiration` as 15–45 minutes or null (SignNow's default then).
+	const minutes = payload.link_expiration === undefined || payload.link_expiration === null ? 15 : Number(payload.link_expiration);
 	if (!Number.isInteger(minutes) || minutes < 15 || minutes > 45) fail(400, 65535, 'link_expiration must be 15–45 minutes');
 	const token = hexId(24);
 	state.signingLinks.set(token, { documentId: document.id, inviteId, expiresAt: Date.now() + minutes * 60_000 });
