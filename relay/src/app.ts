@@ -19,6 +19,10 @@ import { Keys, checkDurability, connect, createRedis, logDurability, readiness, 
 import { Sender } from './sender';
 import { SubscriptionStore } from './subscriptions';
 import { TokenStore } from './tokens';
+import { consoleRouter } from './console';
+import { SourceRegistry } from './source-store';
+import { StatsRecorder } from './stats';
+import { TimelineReader } from './timeline';
 
 export const VERSION = '0.1.0';
 const RECONCILE_INTERVAL_MS = 5_000;
@@ -69,6 +73,9 @@ export class Relay {
 	readonly deliveries: DeliveryManager;
 	readonly fanout: Fanout;
 	readonly pipeline: Pipeline;
+	/** RELAY_SOURCES and the sources added from the console (Redis). */
+	readonly sources: SourceRegistry;
+	readonly stats: StatsRecorder;
 	private server?: Server;
 	private reconcileTimer?: NodeJS.Timeout;
 	private stopping?: Promise<void>;
@@ -94,7 +101,12 @@ export class Relay {
 			rateLimitPerSecond: config.rateLimitPerSecond,
 		});
 		this.tokens = new TokenStore(this.command, this.keys);
+		this.sources = new SourceRegistry(config.sources, this.command, this.keys, config.dedupWindowMs, (error) =>
+			this.logger.warn({ err: error }, 'could not reload the sources added from the console; will try again'),
+		);
 		this.metrics = new Metrics(() => this.queueDepth(), options.processMetrics ?? true);
+		this.stats = new StatsRecorder(this.command, this.keys);
+		this.stats.attach(this.metrics);
 		this.deliveries = new DeliveryManager(
 			config,
 			this.keys,
@@ -114,7 +126,7 @@ export class Relay {
 			this.deliveries,
 			this.metrics,
 			this.logger,
-			config.sources.map((source) => source.id),
+			() => this.sources.ids(),
 		);
 		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout);
 	}
@@ -167,7 +179,8 @@ export class Relay {
 		app.get('/openapi.json', (_req, res) => {
 			res.json(openApiDocument(VERSION));
 		});
-		app.use(ingestRouter(this.config, this.pipeline, this.metrics, this.logger));
+		app.use(ingestRouter(this.config, this.pipeline, this.metrics, this.logger, (id) => this.sources.get(id)));
+		app.use('/console', consoleRouter());
 		app.use(
 			'/v1',
 			adminRouter({
@@ -177,7 +190,10 @@ export class Relay {
 				pipeline: this.pipeline,
 				tokens: this.tokens,
 				targetRules: this.config.allowedTargets,
-				sources: this.config.sources.map((source) => source.id),
+				sources: () => this.sources.ids(),
+				sourceRegistry: this.sources,
+				stats: this.stats,
+				timeline: new TimelineReader(this.command, this.keys, this.deliveries.store),
 				tokenMaxSubscriptions: this.config.tokenMaxSubscriptions,
 			}),
 		);
@@ -222,12 +238,16 @@ export class Relay {
 		}
 		logDurability(this.logger, durability);
 		await this.resolveToken();
-		if (this.config.sources.length === 0) {
+		if (this.config.sources.length === 0 && (await this.command.hlen(this.keys.sources)) === 0) {
 			this.logger.warn('No sources configured: every POST /ingest/:source answers 404. Set RELAY_SOURCES (see docs/relay.md).');
 		}
 
 		await this.subscriber.subscribe(this.keys.subscriptionsChannel);
-		this.subscriber.on('message', () => void this.deliveries.reconcile());
+		this.subscriber.on('message', (channel: string) => {
+			if (channel === this.keys.subscriptionsChannel) void this.deliveries.reconcile();
+		});
+		await this.sources.start(this.subscriber);
+		this.stats.start((error) => this.logger.warn({ err: error }, 'could not write the console counters; will try again'));
 		await this.deliveries.reconcile();
 		this.reconcileTimer = setInterval(() => void this.deliveries.reconcile(), RECONCILE_INTERVAL_MS);
 		this.reconcileTimer.unref();
@@ -259,7 +279,7 @@ export class Relay {
 		this.server.on('error', (error) => this.logger.error({ err: error }, 'HTTP server error'));
 		this.ready = true;
 		this.logger.info(
-			{ url: this.url, sources: this.config.sources.map((s) => `${s.id} (${s.type})`), prefix: this.config.redisPrefix },
+			{ url: this.url, sources: this.sources.views().map((s) => `${s.id} (${s.type}, ${s.origin})`), prefix: this.config.redisPrefix },
 			'esign-relay listening',
 		);
 	}
@@ -304,6 +324,7 @@ export class Relay {
 			]);
 		}
 		this.sender.close();
+		await this.stats.stop();
 		await this.closeRedis();
 		this.logger.info('esign-relay stopped');
 	}

@@ -27,7 +27,7 @@ export function parseByteSize(text: string): number {
 	return Math.round(Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1));
 }
 
-const sourceSchema = z.object({
+export const sourceSchema = z.object({
 	id: z
 		.string()
 		.regex(/^[A-Za-z0-9_-]{1,64}$/, 'a source id is 1-64 letters, digits, "_" or "-" (it is the URL path)'),
@@ -282,6 +282,27 @@ function checkReplayWindow(source: SourceConfig, windowSeconds: number, dedupWin
 }
 
 /**
+ * What RELAY_SOURCES checks beyond the schema, for one source: the reserved id, the provider's
+ * options and its replay window. Shared with the sources added from the console
+ * (source-store.ts), so a source is valid in Redis exactly when it would be in RELAY_SOURCES.
+ */
+export function checkSource(source: SourceConfig, dedupWindowMs: number): void {
+	if (source.id === 'relay-test') {
+		throw new ConfigError('Invalid relay configuration:\n- RELAY_SOURCES: the source id "relay-test" is reserved for the relay\'s own test events');
+	}
+	const handler = webhookHandlers[source.type];
+	let options: unknown;
+	try {
+		options = handler.parseOptions(source.options);
+	} catch (error) {
+		throw new ConfigError(
+			`Invalid relay configuration:\n- RELAY_SOURCES (source "${source.id}", options): ${(error as Error).message}`,
+		);
+	}
+	checkReplayWindow(source, handler.replayWindowSeconds(options), dedupWindowMs);
+}
+
+/**
  * Builds the configuration from the environment (and the file it names), or throws a
  * ConfigError that lists every wrong value with the variable to fix.
  */
@@ -295,21 +316,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 	const config = parsed.data;
 	const ids = new Set<string>();
 	for (const source of config.sources) {
-		if (source.id === 'relay-test') {
-			throw new ConfigError('Invalid relay configuration:\n- RELAY_SOURCES: the source id "relay-test" is reserved for the relay\'s own test events');
-		}
 		if (ids.has(source.id)) throw new ConfigError(`Invalid relay configuration:\n- RELAY_SOURCES: source id "${source.id}" appears twice`);
 		ids.add(source.id);
-		const handler = webhookHandlers[source.type];
-		let options: unknown;
-		try {
-			options = handler.parseOptions(source.options);
-		} catch (error) {
-			throw new ConfigError(
-				`Invalid relay configuration:\n- RELAY_SOURCES (source "${source.id}", options): ${(error as Error).message}`,
-			);
-		}
-		checkReplayWindow(source, handler.replayWindowSeconds(options), config.dedupWindowMs);
+		checkSource(source, config.dedupWindowMs);
 	}
 	if (config.redisClusterNodes && !/\{[^{}]+\}/.test(config.redisPrefix)) {
 		// ioredis refuses a script or pipeline whose keys span slots; without one hash tag the

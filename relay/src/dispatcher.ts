@@ -193,6 +193,11 @@ export class Dispatcher {
 		void promise.finally(() => this.sending.delete(promise));
 	}
 
+	/** A delivery's attempts (the console's history) are kept as long as its event. */
+	private get historyTtlMs(): number {
+		return Math.max(this.deps.config.eventRetentionMs, 86_400_000);
+	}
+
 	private async deliver(subscription: Subscription, origin: string, token: string, delivery: ClaimedDelivery): Promise<void> {
 		let result: SendResult | undefined;
 		let failure: DeliveryFailure | undefined;
@@ -221,8 +226,12 @@ export class Dispatcher {
 		metrics.delivered.inc();
 		metrics.deliveryDuration.observe({ outcome: 'delivered' }, result.durationMs / 1000);
 		metrics.endToEnd.observe(Math.max(0, Date.now() - delivery.receivedAtMs) / 1000);
+		const attempt = {
+			entry: { at: new Date().toISOString(), outcome: 'delivered', status: result.status, error: null, durationMs: Math.round(result.durationMs) },
+			ttlMs: this.historyTtlMs,
+		};
 		const next = await this.persist(() =>
-			this.deps.store.complete(subscription.id, delivery.id, token, result.status, config.keepDelivered, 86_400_000),
+			this.deps.store.complete(subscription.id, delivery.id, token, result.status, config.keepDelivered, 86_400_000, attempt),
 		);
 		await this.persist(() => this.deps.ready.offer(subscription.id, next));
 	}
@@ -274,6 +283,10 @@ export class Dispatcher {
 				token,
 				{ error, status: failure.status, retryAt, countsForBreaker: BREAKER_REASONS.has(failure.reason), pauseMs },
 				{ threshold: config.circuitFailureThreshold, cooldownMs: config.circuitCooldownMs },
+				{
+					entry: { at: new Date().toISOString(), outcome: reason, status: failure.status ?? null, error, durationMs: null },
+					ttlMs: this.historyTtlMs,
+				},
 			),
 		);
 		const context = { deliveryId: delivery.id, eventId: delivery.eventId, subscriptionId: subscription.id, attempt: attemptsMade, error };

@@ -83,8 +83,8 @@ export class Fanout {
 		private readonly deliveries: DeliveryManager,
 		private readonly metrics: Metrics,
 		private readonly logger: Logger,
-		/** The configured source ids: the outboxes this process sweeps. */
-		private readonly sources: readonly string[],
+		/** The source ids whose outboxes this process sweeps (a function: sources added from the console join). */
+		private readonly sources: readonly string[] | (() => readonly string[]),
 	) {}
 
 	get sweepIntervalMs(): number {
@@ -158,6 +158,22 @@ export class Fanout {
 			}
 			start += slice;
 		}
+		// The document's timeline (the console): before the outbox entry goes, so a fan-out cut
+		// short is indexed by the sweep that finishes it.
+		if (item.event.documentId) {
+			const key = this.keys.documentEvents(item.source, item.event.documentId);
+			const documents = this.keys.documents(item.source);
+			const retention = this.config.eventRetentionMs;
+			await this.redis
+				.multi()
+				.zadd(key, item.receivedAtMs, item.eventId)
+				.pexpire(key, retention)
+				// GT: a fan-out repeated by the sweep does not move a document back in time.
+				.zadd(documents, 'GT', item.receivedAtMs, item.event.documentId)
+				.zremrangebyscore(documents, '-inf', Date.now() - retention)
+				.pexpire(documents, retention)
+				.exec();
+		}
 		await this.redis.zrem(this.keys.outbox(item.source), item.eventId);
 	}
 
@@ -189,7 +205,7 @@ export class Fanout {
 	}
 
 	private async doSweep(): Promise<void> {
-		for (const source of this.sources) {
+		for (const source of typeof this.sources === 'function' ? this.sources() : this.sources) {
 			if (this.stopped) return;
 			try {
 				for (;;) {

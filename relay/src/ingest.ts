@@ -6,19 +6,11 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 
-import { WebhookRejection, webhookHandlers, type InboundWebhook, type WebhookHandler } from '../../nodes/providers/webhooks';
+import { WebhookRejection, webhookHandlers, type InboundWebhook } from '../../nodes/providers/webhooks';
 import type { RelayConfig, SourceConfig } from './config';
+import type { Source } from './source-store';
 import type { Metrics } from './metrics';
 import type { Pipeline } from './pipeline';
-
-interface Source {
-	id: string;
-	handler: WebhookHandler<unknown>;
-	secrets: readonly string[];
-	options: unknown;
-	ackType: string;
-	ackBody: string | undefined;
-}
 
 function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
 	const sources = new Map<string, Source>();
@@ -26,8 +18,9 @@ function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
 		const handler = webhookHandlers[config.type];
 		sources.set(config.id, {
 			id: config.id,
+			type: config.type,
 			handler,
-			secrets: config.secrets,
+			secrets: () => config.secrets,
 			options: handler.parseOptions(config.options),
 			ackType: handler.acknowledgement?.contentType ?? 'application/json',
 			ackBody: handler.acknowledgement?.body,
@@ -58,8 +51,19 @@ function isStoreFailure(error: unknown): boolean {
 	);
 }
 
-export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: Metrics, logger: Logger): Router {
-	const sources = buildSources(config.sources);
+/**
+ * `lookup` finds a source by id (the relay's registry: RELAY_SOURCES and the sources added
+ * from the console); without one, RELAY_SOURCES alone.
+ */
+export function ingestRouter(
+	config: RelayConfig,
+	pipeline: Pipeline,
+	metrics: Metrics,
+	logger: Logger,
+	lookup?: (id: string) => Source | undefined,
+): Router {
+	const configured = buildSources(config.sources);
+	const sources = { has: (id: string) => (lookup ? lookup(id) : configured.get(id)) !== undefined, get: (id: string) => (lookup ? lookup(id) : configured.get(id)) };
 	const router = express.Router();
 	// The source first, before the body is read: an unknown source costs no body parsing, and
 	// everything after (body-parser's refusals included) is labelled with a configured id only.
@@ -87,7 +91,7 @@ export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: M
 		const now = Date.now();
 		let events;
 		try {
-			source.handler.verify(inbound, source.secrets, source.options, now);
+			source.handler.verify(inbound, source.secrets(now), source.options, now);
 			events = source.handler.normalize(inbound, source.options, now);
 		} catch (error) {
 			if (!(error instanceof WebhookRejection)) throw error;

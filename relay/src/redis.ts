@@ -56,6 +56,17 @@ export class Keys {
 	 * upgrade takes what the old relay stored for a duplicate. Remove once every relay has run
 	 * the scoped layout for one dedup window.
 	 */
+	/**
+	 * One source's events of one document (sorted set: event id → received at), for the
+	 * console's timeline; expires with the events (RELAY_EVENT_RETENTION).
+	 */
+	documentEvents(source: string, documentId: string): string {
+		return `${this.source(source)}:doc:${documentId}`;
+	}
+	/** One source's documents by their latest event (sorted set: document id → received at), for the console's list. */
+	documents(source: string): string {
+		return `${this.source(source)}:docs`;
+	}
 	legacyDedup(eventId: string): string {
 		return `${this.prefix}dedup:${eventId}`;
 	}
@@ -77,6 +88,21 @@ export class Keys {
 	}
 	circuitProbe(target: string): string {
 		return `${this.prefix}circuit-probe:${target}`;
+	}
+	/** Sources added from the console (hash: id → record), beside the read-only RELAY_SOURCES. */
+	get sources(): string {
+		return `${this.prefix}sources`;
+	}
+	/** Incremented by every change of a stored source; every process checks it (and listens on the channel). */
+	get sourcesVersion(): string {
+		return `${this.prefix}sources:version`;
+	}
+	get sourcesChannel(): string {
+		return `${this.prefix}sources:changed`;
+	}
+	/** Per-minute counters (hash: field → count) every relay process adds to, for the console's chart. */
+	statsMinute(minute: number): string {
+		return `${this.prefix}stats:${minute}`;
 	}
 	get adminToken(): string {
 		return `${this.prefix}admin-token`;
