@@ -10,6 +10,7 @@
 import {
 	FileNotReadyError,
 	ProviderInputError,
+	type BinaryResponse,
 	type DocumentDetails,
 	type DocumentStatus,
 	type FieldType,
@@ -192,23 +193,29 @@ function httpStatus(error: unknown): number | undefined {
 	return Number.isFinite(code) ? code : undefined;
 }
 
-async function downloadFiles(client: ProviderClient, documentId: string) {
-	try {
-		return await client.request({
+async function downloadFiles(client: ProviderClient, documentId: string): Promise<BinaryResponse> {
+	// Settled as a value: a 409 becomes FileNotReadyError, which the node waits on; anything else is the transport's error as is.
+	const outcome = await client
+		.request({
 			method: 'GET',
 			path: `/signature_request/files/${encodeURIComponent(documentId)}`,
 			query: { file_type: 'pdf' },
 			response: 'binary',
-		});
-	} catch (error) {
-		if (httpStatus(error) === 409) {
-			throw new FileNotReadyError(
+		})
+		.then(
+			(file) => ({ file }),
+			(error: unknown) => ({ error }),
+		);
+	if ('file' in outcome) return outcome.file;
+	if (httpStatus(outcome.error) === 409) {
+		return Promise.reject(
+			new FileNotReadyError(
 				`Dropbox Sign is still preparing the files of signature request ${documentId} (HTTP 409); the signature_request_downloadable event says when they are ready`,
 				FILES_RETRY_AFTER_MS,
-			);
-		}
-		throw error;
+			),
+		);
 	}
+	return Promise.reject(outcome.error);
 }
 
 export const dropboxSignAdapter: ProviderAdapter = {
