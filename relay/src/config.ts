@@ -27,21 +27,6 @@ export function parseByteSize(text: string): number {
 	return Math.round(Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1));
 }
 
-const sourceSchema = z.object({
-	id: z
-		.string()
-		.regex(/^[A-Za-z0-9_-]{1,64}$/, 'a source id is 1-64 letters, digits, "_" or "-" (it is the URL path)'),
-	type: z.string().refine((type) => type in webhookHandlers, {
-		message: `unknown provider type; known types: ${Object.keys(webhookHandlers).join(', ')}`,
-	}),
-	secrets: z
-		.array(z.string().min(1, 'a secret cannot be empty'))
-		.min(1, 'give at least one secret (several during a rotation)'),
-	options: z.unknown().optional(),
-});
-
-export type SourceConfig = z.infer<typeof sourceSchema>;
-
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
 const duration = z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -56,6 +41,31 @@ const duration = z.union([z.number().nonnegative(), z.string()]).transform((valu
 const boolean = z
 	.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', ''])])
 	.transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
+
+const sourceSchema = z.object({
+	id: z
+		.string()
+		.regex(/^[A-Za-z0-9_-]{1,64}$/, 'a source id is 1-64 letters, digits, "_" or "-" (it is the URL path)'),
+	type: z.string().refine((type) => type in webhookHandlers, {
+		message: `unknown provider type; known types: ${Object.keys(webhookHandlers).join(', ')}`,
+	}),
+	secrets: z
+		.array(z.string().min(1, 'a secret cannot be empty'))
+		.min(1, 'give at least one secret (several during a rotation)'),
+	options: z.unknown().optional(),
+	/**
+	 * Deliver the completion only once its signed file can be downloaded (providers with a
+	 * file-ready event: Dropbox Sign), or after `maxWait` at the latest. See completion-hold.ts.
+	 */
+	holdCompletion: z
+		.object({ maxWait: duration.default(10 * 60_000) })
+		.strict()
+		.transform(({ maxWait }) => ({ maxWaitMs: maxWait }))
+		.refine(({ maxWaitMs }) => maxWaitMs >= 1000 && maxWaitMs <= 24 * 3_600_000, { message: 'holdCompletion.maxWait is 1s to 24h' })
+		.optional(),
+});
+
+export type SourceConfig = z.infer<typeof sourceSchema>;
 
 const configSchema = z.object({
 	host: z.string().min(1).default('127.0.0.1'),
