@@ -454,7 +454,10 @@ export async function startDropboxSignSimulator(options: DropboxSignSimulatorOpt
 					static_fields: [],
 				},
 			],
-			accounts: [{ account_id: state.accountId, email_address: ownerEmail, is_locked: false, is_paid_hs: true, is_paid_hf: false, quotas: { templates_left: 5, api_signature_requests_left: 250, documents_left: null, sms_verifications_left: 10 } }],
+			// Deprecated copies of the documents' fields (the SDK model allows null; the node reads `documents`).
+			custom_fields: null,
+			named_form_fields: null,
+			accounts: [{ account_id: state.accountId, email_address: ownerEmail, is_locked: false, is_paid_hs: true, is_paid_hf: false, quotas: { templates_left: 5, api_signature_requests_left: 250, documents_left: 100, sms_verifications_left: 10 } }],
 			attachments: [],
 		};
 	}
