@@ -259,8 +259,10 @@ export async function startDocumensoSimulator(options: { apiToken?: string; retr
 
 	/** An envelope as `GET /envelope` lists it (Documenso's ZEnvelopeManySchema). */
 	function manyEnvelope(envelope: DocumensoEnvelope) {
-		const { documentMeta: _meta, envelopeItems: _items, fields: _fields, directLink: _link, ...rest } = publicEnvelope(envelope);
-		return rest;
+		const full: Record<string, unknown> = publicEnvelope(envelope);
+		// The list shape has no meta, items, fields or direct link.
+		for (const key of ['documentMeta', 'envelopeItems', 'fields', 'directLink']) delete full[key];
+		return full;
 	}
 
 	/** Where `text` is drawn in the item's PDF: page (from 1) and its box in percentages of the page. */
@@ -304,7 +306,9 @@ export async function startDocumensoSimulator(options: { apiToken?: string; retr
 			const envelopeItem = typeof item.envelopeItemId === 'string' ? envelope.envelopeItems.find((i) => i.id === item.envelopeItemId) : envelope.envelopeItems[0];
 			const box = envelopeItem ? findText(envelopeItem.data, item.placeholder) : undefined;
 			if (!box) return `Placeholder "${item.placeholder}" was not found in the PDF`;
-			const { placeholder: _placeholder, matchAll: _matchAll, ...rest } = item;
+			const rest: Record<string, unknown> = { ...item };
+			delete rest.placeholder;
+			delete rest.matchAll;
 			resolved.push({ ...rest, page: box.page, positionX: box.positionX, positionY: box.positionY, width: item.width ?? box.width, height: item.height ?? box.height });
 		}
 		return resolved;
