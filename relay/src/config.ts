@@ -78,6 +78,16 @@ export const sourceSchema = z.object({
 	options: z.unknown().optional(),
 	/** Periodic reconciliation through the provider's API (docs/relay.md, "Reconciliation"); off when absent. */
 	reconcile: reconcileSchema.optional(),
+	/**
+	 * Deliver the completion only once its signed file can be downloaded (providers with a
+	 * file-ready event: Dropbox Sign), or after `maxWait` at the latest. See completion-hold.ts.
+	 */
+	holdCompletion: z
+		.object({ maxWait: duration.default(10 * 60_000) })
+		.strict()
+		.transform(({ maxWait }) => ({ maxWaitMs: maxWait }))
+		.refine(({ maxWaitMs }) => maxWaitMs >= 1000 && maxWaitMs <= 24 * 3_600_000, { message: 'holdCompletion.maxWait is 1s to 24h' })
+		.optional(),
 });
 
 export type SourceConfig = z.infer<typeof sourceSchema>;

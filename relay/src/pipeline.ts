@@ -17,6 +17,7 @@
  * relay stopped before it had added them all: taken as new and fanned out (at least once).
  */
 import type { CanonicalEvent } from '../../nodes/providers/webhooks';
+import { CompletionHold } from './completion-hold';
 import type { RelayConfig } from './config';
 import type { DeliveryManager } from './deliveries';
 import type { Fanout } from './fanout';
@@ -71,6 +72,8 @@ export class Pipeline {
 		private readonly subscriptions: SubscriptionStore,
 		private readonly deliveries: DeliveryManager,
 		readonly fanout: Fanout,
+		/** Opt-in per source: completions wait for their file-ready event (completion-hold.ts). */
+		private readonly hold = new CompletionHold(keys, redis, config.sources),
 	) {}
 
 	/** The delivery body: the canonical event plus where and when the relay received it. */
@@ -99,6 +102,8 @@ export class Pipeline {
 		// See nodes/providers/reconcile.ts: webhook and sweep mark the same (document, state).
 		if (documentState) stateAt = keys.push(this.keys.reconcileState(source, documentState));
 		const script = INGEST[keys.length - 3];
+		// A held completion's lease is the hold's bound: the outbox sweep delivers it then at the latest.
+		const heldUntil = await this.hold.leaseFor(event, source, receivedAtMs);
 		const state = (await script.run(
 			this.redis,
 			...keys,
@@ -106,7 +111,7 @@ export class Pipeline {
 			body,
 			this.config.eventRetentionMs,
 			// The lease: until then no other relay takes this fan-out over.
-			receivedAtMs + this.config.fanoutLeaseMs,
+			heldUntil ?? receivedAtMs + this.config.fanoutLeaseMs,
 			event.id,
 			this.config.ackReplicas > 0 ? '1' : '0',
 			legacyAt,
@@ -115,7 +120,19 @@ export class Pipeline {
 		)) as Accepted;
 		// The event and its pending fan-out on enough replicas before the 2xx (RELAY_ACK_REPLICAS).
 		await waitForReplicas(this.redis, keys[0], this.config.ackReplicas, this.config.ackReplicaTimeoutMs);
-		if (state === 'new') {
+		if (state === 'new' && heldUntil === undefined) {
+			const released = await this.hold.release(event, source, receivedAtMs, this.config.fanoutLeaseMs);
+			if (released) {
+				// The completion goes out first, then the file-ready event that released it.
+				const held = JSON.parse(released.body) as CanonicalEvent & { receivedAt: string };
+				this.fanout.schedule({
+					source,
+					eventId: released.eventId,
+					body: released.body,
+					receivedAtMs: Date.parse(held.receivedAt),
+					event: { provider: held.provider, type: held.type, documentId: held.documentId },
+				});
+			}
 			this.fanout.schedule({
 				source,
 				eventId: event.id,

@@ -100,6 +100,10 @@ export class Keys {
 	event(source: string, eventId: string): string {
 		return `${this.source(source)}:event:${eventId}`;
 	}
+	/** Any other key of one source (in its slot), e.g. the completion hold's markers. */
+	sourceKey(source: string, name: string): string {
+		return `${this.source(source)}:${name}`;
+	}
 	/** One source's events stored but not yet fanned out (sorted set: event id → lease deadline). */
 	outbox(source: string): string {
 		return `${this.source(source)}:outbox`;
