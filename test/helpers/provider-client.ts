@@ -10,12 +10,15 @@ import { randomBytes } from 'node:crypto';
 import type { BinaryResponse, ProviderAdapter, ProviderClient, ProviderRequest } from '../../nodes/providers/adapter';
 
 export class ProviderHttpError extends Error {
+	/** The HTTP status as a number (`httpCode` is the transport's string form). */
+	readonly status: number;
 	constructor(
 		message: string,
 		readonly httpCode: string,
 		readonly body: unknown,
 	) {
 		super(message);
+		this.status = Number(httpCode);
 	}
 }
 
