@@ -11,7 +11,8 @@ import { adminRouter } from './admin';
 import type { RelayConfig } from './config';
 import { DeliveryManager } from './deliveries';
 import { Fanout } from './fanout';
-import { ingestRouter } from './ingest';
+import { ingestHandlers } from './ingest';
+import { IngestPressure } from './ingest-pressure';
 import { Metrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { Pipeline } from './pipeline';
@@ -19,6 +20,7 @@ import { Keys, checkDurability, connect, createRedis, logDurability, readiness, 
 import { Sender } from './sender';
 import { SubscriptionStore } from './subscriptions';
 import { TokenStore } from './tokens';
+import { createTracing, type Tracing } from './tracing';
 
 export const VERSION = '0.1.0';
 const RECONCILE_INTERVAL_MS = 5_000;
@@ -69,6 +71,10 @@ export class Relay {
 	readonly deliveries: DeliveryManager;
 	readonly fanout: Fanout;
 	readonly pipeline: Pipeline;
+	/** Ingest requests in flight: fan-out and deliveries make room for them. */
+	private readonly pressure = new IngestPressure();
+	/** OpenTelemetry traces; undefined (and the SDK not loaded) with RELAY_OTEL_EXPORTER=none. */
+	readonly tracing: Tracing | undefined;
 	private server?: Server;
 	private reconcileTimer?: NodeJS.Timeout;
 	private stopping?: Promise<void>;
@@ -83,6 +89,7 @@ export class Relay {
 	) {
 		this.logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'esign-relay' } });
 		this.keys = new Keys(config.redisPrefix, { cluster: Boolean(config.redisClusterNodes) });
+		this.tracing = createTracing(config, VERSION);
 		this.ingestConnection = createRedis(config, 'ingest', this.logger);
 		this.jobAdds = createRedis(config, 'job-adds', this.logger);
 		this.command = createRedis(config, 'command', this.logger);
@@ -105,6 +112,8 @@ export class Relay {
 			this.sender,
 			this.metrics,
 			this.logger,
+			this.pressure,
+			this.tracing,
 		);
 		this.fanout = new Fanout(
 			config,
@@ -115,8 +124,10 @@ export class Relay {
 			this.metrics,
 			this.logger,
 			config.sources.map((source) => source.id),
+			this.pressure,
+			this.tracing,
 		);
-		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout);
+		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout, this.tracing);
 	}
 
 	private async queueDepth() {
@@ -152,6 +163,8 @@ export class Relay {
 			res.setHeader('x-request-id', res.locals.reqId as string);
 			next();
 		});
+		// First: the provider-facing route is the hot one; every layer before it is matched per request.
+		app.post('/ingest/:source', ...ingestHandlers(this.config, this.pipeline, this.metrics, this.logger, { pressure: this.pressure, tracing: this.tracing }));
 		app.get('/healthz', (_req, res) => {
 			res.json({ ok: true });
 		});
@@ -167,7 +180,6 @@ export class Relay {
 		app.get('/openapi.json', (_req, res) => {
 			res.json(openApiDocument(VERSION));
 		});
-		app.use(ingestRouter(this.config, this.pipeline, this.metrics, this.logger));
 		app.use(
 			'/v1',
 			adminRouter({
@@ -305,6 +317,8 @@ export class Relay {
 		}
 		this.sender.close();
 		await this.closeRedis();
+		// What the last requests and deliveries traced, exported before the process goes.
+		await this.tracing?.shutdown().catch((error: unknown) => this.logger.warn({ err: error }, 'could not export the last traces'));
 		this.logger.info('esign-relay stopped');
 	}
 

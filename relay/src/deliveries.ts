@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import type { RelayConfig } from './config';
 import { DELIVERY_STATUSES, DeliveryStore, deliveryId, parseDeliveryId, type DeliveryStatus, type StoredDelivery } from './delivery-store';
 import { Dispatcher } from './dispatcher';
+import type { IngestPressure } from './ingest-pressure';
 import { migrateLegacyQueues } from './legacy-queues';
 import type { Metrics, QueueDepth } from './metrics';
 import { OriginGate } from './origin-gate';
@@ -28,6 +29,7 @@ import { ReadySet, readyKey } from './ready';
 import type { Keys, RedisClient } from './redis';
 import type { Sender } from './sender';
 import type { Subscription, SubscriptionStore } from './subscriptions';
+import type { Tracing } from './tracing';
 
 export { DELIVERY_STATUSES, deliveryId, parseDeliveryId, type DeliveryStatus } from './delivery-store';
 
@@ -39,6 +41,8 @@ export interface DeliveryJobData {
 	/** The exact JSON body, signed anew at each attempt. */
 	body: string;
 	receivedAtMs: number;
+	/** The W3C trace context its attempts continue (tracing on). */
+	traceparent?: string;
 }
 
 export interface DeliveryView {
@@ -93,6 +97,10 @@ export class DeliveryManager {
 		sender: Sender,
 		private readonly metrics: Metrics,
 		private readonly logger: Logger,
+		/** Ingest requests in flight in this process: the dispatcher makes room for them. */
+		pressure?: IngestPressure,
+		/** Undefined when tracing is off. */
+		tracing?: Tracing,
 	) {
 		this.store = new DeliveryStore(keys.prefix, queueConnection, command);
 		const dispatchStore = new DeliveryStore(keys.prefix, queueConnection, dispatchConnection);
@@ -108,6 +116,8 @@ export class DeliveryManager {
 			metrics,
 			logger,
 			onDead: (subscriptionId) => this.markDead(subscriptionId),
+			pressure,
+			tracing,
 		});
 	}
 

@@ -23,6 +23,7 @@ import type { Fanout } from './fanout';
 import { waitForReplicas, type Keys, type RedisClient } from './redis';
 import { Script } from './scripts';
 import type { SubscriptionStore } from './subscriptions';
+import type { RelaySpan, Tracing } from './tracing';
 
 // ARGV[6] = '1' when the acknowledgement waits for replicas: a duplicate then rewrites its
 // dedup key unchanged, so the WAIT that follows on this connection also covers the original
@@ -58,6 +59,8 @@ export class Pipeline {
 		private readonly subscriptions: SubscriptionStore,
 		private readonly deliveries: DeliveryManager,
 		readonly fanout: Fanout,
+		/** Undefined when tracing is off. */
+		private readonly tracing?: Tracing,
 	) {}
 
 	/** The delivery body: the canonical event plus where and when the relay received it. */
@@ -69,7 +72,21 @@ export class Pipeline {
 	 * Resolves once the event is durably stored with its fan-out pending (or known to be a
 	 * duplicate); rejects when Redis cannot take it. Does not wait for the fan-out.
 	 */
-	async accept(event: CanonicalEvent, source: string, receivedAtMs: number): Promise<Accepted> {
+	async accept(event: CanonicalEvent, source: string, receivedAtMs: number, parent?: RelaySpan): Promise<Accepted> {
+		const span = parent ? this.tracing?.startSpan('store', { parent, attributes: { 'relay.source': source, 'relay.event_id': event.id, 'db.system.name': 'redis' } }) : undefined;
+		try {
+			const state = await this.store(event, source, receivedAtMs, span);
+			span?.setAttributes({ 'relay.duplicate': state === 'duplicate' });
+			return state;
+		} catch (error) {
+			span?.fail('Redis could not store the event', (error as Error).name);
+			throw error;
+		} finally {
+			span?.end();
+		}
+	}
+
+	private async store(event: CanonicalEvent, source: string, receivedAtMs: number, span: RelaySpan | undefined): Promise<Accepted> {
 		const body = Pipeline.body(event, source, receivedAtMs);
 		const keys = [this.keys.dedup(source, event.id), this.keys.event(source, event.id), this.keys.outbox(source)];
 		const script = this.keys.legacyInSlot ? INGEST_READING_LEGACY : INGEST;
@@ -94,6 +111,7 @@ export class Pipeline {
 				body,
 				receivedAtMs,
 				event: { provider: event.provider, type: event.type, documentId: event.documentId },
+				traceparent: span?.traceparent,
 			});
 		}
 		return state;
