@@ -8,6 +8,7 @@
  *   BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" ...   # profile the relay too
  *   BENCH_RELAY_CLIS=before=/path/to/main/relay/dist/relay/src/cli.js,after=relay/dist/relay/src/cli.js ...
  *       # several builds, each measured in every run beside the same Express (A/B on one noisy machine)
+ *   BENCH_NODE_HTTP=1 ...   # bare node:http too
  *   BENCH_RELAY_ENV='{"RELAY_OTEL_EXPORTER":"otlp"}' ...   # extra relay settings
  *
  * Prints median (min–max) of BENCH_RUNS (3) runs; the ratio is per run. Never fails.
@@ -124,6 +125,7 @@ async function main(): Promise<void> {
 	const builds = relayBuilds();
 	const express: number[] = [];
 	const expressRate: number[] = [];
+	const bareHttp: number[] = [];
 	const cpu = new Map<string, number[]>(builds.map(([label]) => [label, []]));
 	const rate = new Map<string, number[]>(builds.map(([label]) => [label, []]));
 	try {
@@ -136,6 +138,15 @@ async function main(): Promise<void> {
 				expressRate.push(e.eventsPerSecond);
 			} finally {
 				await server.stop();
+			}
+			if (process.env.BENCH_NODE_HTTP === '1') {
+				const bare = await BareServer.start('node-http');
+				try {
+					const pid = (bare as unknown as { child: { pid: number } }).child.pid;
+					bareHttp.push((await measure(bare.baseUrl, pid, source, 'http', () => bare.rss())).cpuPerRequest);
+				} finally {
+					await bare.stop();
+				}
 			}
 			for (const [label, cli] of builds) {
 				const relay = await startRelay(cli, redis.url, source);
@@ -157,6 +168,7 @@ async function main(): Promise<void> {
 		'| server | CPU µs/request | events/s (wall clock, noisy) | Express CPU ÷ this CPU, per run |',
 		'|---|---:|---:|---:|',
 		`| bare Express 5 | ${formatSummary(express)} | ${formatSummary(expressRate)} | 1 |`,
+		...(bareHttp.length > 0 ? [`| bare node:http | ${formatSummary(bareHttp)} | | ${formatSummary(perRunRatios(express, bareHttp), 2)} |`] : []),
 		...builds.map(([label]) => `| ${label} | ${formatSummary(cpu.get(label)!)} | ${formatSummary(rate.get(label)!)} | ${formatSummary(perRunRatios(express, cpu.get(label)!), 2)} |`),
 	];
 	process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,10 +1,10 @@
 /** Wires the relay together: Redis, queues, workers, the HTTP server, and an orderly stop. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import pino, { type Logger } from 'pino';
 
 import { adminRouter } from './admin';
@@ -55,6 +55,20 @@ function bodyParserError(error: unknown): { status: number; code: string; messag
 	return undefined;
 }
 
+/** x-request-id: the caller's when it is a plausible id, else a new one; on the answer and in the logs. */
+function requestId(req: Request, res: Response): void {
+	const offered = req.headers['x-request-id'];
+	res.locals.reqId = typeof offered === 'string' && /^[\w.:-]{1,128}$/.test(offered) ? offered : randomUUID();
+	res.setHeader('x-request-id', res.locals.reqId as string);
+}
+
+/** \`/ingest/<source>\` with an optional trailing slash and query: the source id, else undefined. */
+const INGEST_PATH = /^\/ingest\/([A-Za-z0-9_-]{1,64})\/?(?:\?|$)/;
+function ingestSource(url: string | undefined): string | undefined {
+	// Only plain ids (all a source id can be): anything Express would have to decode goes through Express.
+	return url ? INGEST_PATH.exec(url)?.[1] : undefined;
+}
+
 export class Relay {
 	readonly logger: Logger;
 	readonly keys: Keys;
@@ -75,6 +89,8 @@ export class Relay {
 	private readonly pressure = new IngestPressure();
 	/** OpenTelemetry traces; undefined (and the SDK not loaded) with RELAY_OTEL_EXPORTER=none. */
 	readonly tracing: Tracing | undefined;
+	/** POST /ingest/:source: source check, body, verify-store-answer (see \`listener\`). */
+	private readonly ingest: RequestHandler[];
 	private server?: Server;
 	private reconcileTimer?: NodeJS.Timeout;
 	private stopping?: Promise<void>;
@@ -128,6 +144,7 @@ export class Relay {
 			this.tracing,
 		);
 		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout, this.tracing);
+		this.ingest = ingestHandlers(config, this.pipeline, this.metrics, this.logger, { pressure: this.pressure, tracing: this.tracing });
 	}
 
 	private async queueDepth() {
@@ -158,13 +175,12 @@ export class Relay {
 		app.disable('x-powered-by');
 		app.set('etag', false);
 		app.use((req: Request, res: Response, next: NextFunction) => {
-			const offered = req.headers['x-request-id'];
-			res.locals.reqId = typeof offered === 'string' && /^[\w.:-]{1,128}$/.test(offered) ? offered : randomUUID();
-			res.setHeader('x-request-id', res.locals.reqId as string);
+			requestId(req, res);
 			next();
 		});
-		// First: the provider-facing route is the hot one; every layer before it is matched per request.
-		app.post('/ingest/:source', ...ingestHandlers(this.config, this.pipeline, this.metrics, this.logger, { pressure: this.pressure, tracing: this.tracing }));
+		// First: the provider-facing route is the hot one; every layer before it is matched per
+		// request. Requests with the canonical path do not even come here (see `listener`).
+		app.post('/ingest/:source', ...this.ingest);
 		app.get('/healthz', (_req, res) => {
 			res.json({ ok: true });
 		});
@@ -197,7 +213,54 @@ export class Relay {
 			res.status(404).json({ error: 'not_found', message: 'No such route. See GET /openapi.json.' });
 		});
 		// Express 5 forwards rejected async handlers here.
-		app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+		app.use((error: unknown, req: Request, res: Response, next: NextFunction) => this.answerError(error, req, res, next));
+		return app;
+	}
+
+	/**
+	 * The server's request listener. \`POST /ingest/<source>\` (the path as providers send it) goes
+	 * straight to the ingest handlers, dressed as Express dresses a request (the same
+	 * prototypes, so \`res.json\`, \`req.query\` and the body parser behave the same), without the
+	 * router: its per-request walk over the layers (path matching, \`next\` closures, URL
+	 * re-parsing) cost more CPU than verifying and storing the event. Every other request,
+	 * and any other spelling of the ingest path (case, encoding Express would decode
+	 * differently), goes through Express, whose route does the same.
+	 */
+	private listener(app: express.Express): (req: IncomingMessage, res: ServerResponse) => void {
+		const [knownSource, readBody, handle] = this.ingest;
+		return (req, res) => {
+			const sourceId = req.method === 'POST' ? ingestSource(req.url) : undefined;
+			if (sourceId === undefined) {
+				app(req, res);
+				return;
+			}
+			const request = req as Request;
+			const response = res as Response;
+			request.res = response;
+			response.req = request;
+			Object.setPrototypeOf(request, app.request);
+			Object.setPrototypeOf(response, app.response);
+			response.locals = Object.create(null) as Response['locals'];
+			request.params = { source: sourceId };
+			requestId(request, response);
+			const fail = (error: unknown) =>
+				this.answerError(error, request, response, () => {
+					// Headers already sent (what Express's final handler does then).
+					request.socket.destroy();
+				});
+			const afterBody = (error?: unknown) => {
+				if (error) return fail(error);
+				Promise.resolve(handle(request, response, fail)).catch(fail);
+			};
+			const afterSource = (error?: unknown) => {
+				if (error) return fail(error);
+				void readBody(request, response, afterBody);
+			};
+			void knownSource(request, response, afterSource);
+		};
+	}
+
+	private answerError(error: unknown, req: Request, res: Response, next: NextFunction): void {
 			if (res.headersSent) return next(error);
 			const known = bodyParserError(error);
 			if (known) {
@@ -218,8 +281,6 @@ export class Relay {
 			res
 				.status(redisDown ? 503 : 500)
 				.json(redisDown ? { error: 'unavailable', message: 'Redis is unavailable; retry later.' } : { error: 'internal', message: 'Internal error; see the relay log.' });
-		});
-		return app;
 	}
 
 	/** Connects, checks Redis durability, starts workers, then listens. */
@@ -253,7 +314,7 @@ export class Relay {
 				requestTimeout: this.config.requestTimeoutMs,
 				connectionsCheckingInterval: Math.min(1_000, this.config.headersTimeoutMs),
 			},
-			this.app(),
+			this.listener(this.app()),
 		);
 		this.server.keepAliveTimeout = 65_000;
 		// Sockets beyond the cap are closed on arrival, before they cost more than an accept.
