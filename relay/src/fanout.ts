@@ -67,6 +67,13 @@ const CLAIM_BATCH = 200;
 const SLICE = 25;
 /** Outbox removals sent in one ZREM at most. */
 const REMOVE_BATCH = 500;
+/**
+ * How long removals gather before they leave together. Every write to Redis is a system call
+ * (on loopback, the whole TCP path runs in it): under load the removals were the costliest
+ * writes an ingest caused after its own script. A finished event waits this much longer in
+ * its outbox, far inside its lease, and nothing else waits for it.
+ */
+const REMOVE_DELAY_MS = 20;
 
 export class Fanout {
 	private readonly waiting: FanoutItem[] = [];
@@ -223,7 +230,7 @@ export class Fanout {
 		return read;
 	}
 
-	/** Removes a finished event from its outbox; removals of the same tick leave in one ZREM per source. */
+	/** Removes a finished event from its outbox; removals of REMOVE_DELAY_MS leave in one ZREM per source. */
 	private removeFromOutbox(source: string, eventId: string): Promise<void> {
 		return new Promise<void>((resolve, reject) => {
 			const list = this.removals.get(source) ?? [];
@@ -231,7 +238,7 @@ export class Fanout {
 			this.removals.set(source, list);
 			if (!this.removalScheduled) {
 				this.removalScheduled = true;
-				setImmediate(() => this.flushRemovals());
+				setTimeout(() => this.flushRemovals(), REMOVE_DELAY_MS);
 			}
 		});
 	}
