@@ -5,6 +5,7 @@ import { CANONICAL_EVENT_TYPES } from '../providers/events';
 import { authenticationProperty } from '../ESign/actions/authentication';
 import { providerAdapters } from '../providers/adapters';
 import { directProviders, downloadProviders } from './providers';
+import { TRIGGER_DEFAULT_WAIT_FOR_FILE_SECONDS, TRIGGER_MAX_WAIT_FOR_FILE_SECONDS } from './attachment';
 import { RELAY_CREDENTIAL } from './relay/api';
 
 const EVENT_TYPE_LABELS: Record<(typeof CANONICAL_EVENT_TYPES)[number], [string, string]> = {
@@ -138,6 +139,16 @@ export const triggerProperties: INodeProperties[] = [
 		displayOptions: { show: { mode: ['relay'], attachSignedPdf: [true], provider: ['dropbox-sign'] } },
 	},
 	...authenticationProperties,
+	{
+		displayName: 'Wait for File (Seconds)',
+		name: 'waitForFileSeconds',
+		type: 'number',
+		typeOptions: { minValue: 0, maxValue: TRIGGER_MAX_WAIT_FOR_FILE_SECONDS },
+		default: TRIGGER_DEFAULT_WAIT_FOR_FILE_SECONDS,
+		description:
+			'How long to wait when the provider is still preparing the signed file (Dropbox Sign). The relay waits 10 s for the answer by default: past this wait the event fails and is delivered again later.',
+		displayOptions: { show: { attachSignedPdf: [true] } },
+	},
 	{
 		displayName: 'Put Output File in Field',
 		name: 'binaryPropertyName',

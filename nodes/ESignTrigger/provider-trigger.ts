@@ -110,6 +110,9 @@ function triggerProviderProperties(adapter: ProviderAdapter): INodeProperties[] 
 					});
 				}
 				break;
+			case 'waitForFileSeconds':
+				if (canDownload) properties.push(property);
+				break;
 			case 'binaryPropertyName':
 				properties.push(...authenticationProperties(adapter));
 				if (canDownload) properties.push(property);

@@ -1,7 +1,7 @@
 /**
  * The providers the trigger can use. Every adapter in the registry can supply the signed PDF
- * (when it can download); direct mode also needs the provider's pure webhook handler and which
- * of its event names mean which canonical type. Adding a provider to direct mode adds one line.
+ * (when it can download); direct mode needs the adapter's `directWebhook` declaration, its
+ * registration and deletion, the provider's pure webhook handler and its event table.
  */
 import type { ProviderAdapter } from '../providers/adapter';
 import { findAdapter, providerAdapters } from '../providers/adapters';
@@ -15,9 +15,18 @@ import { SIGNOS_EVENT_TYPES } from '../providers/signos/webhook';
 import type { WebhookHandler } from '../providers/webhook';
 import { webhookHandlers } from '../providers/webhooks';
 
-/** Provider event name (as its adapter registers it) → canonical type, for direct mode. */
-const directEventMaps: Readonly<Record<string, (providerEvent: string) => CanonicalEventType | undefined>> = {
-	signnow: (event) => SIGNNOW_EVENT_TYPES[event],
+/**
+ * Each provider's own event names and the canonical type each becomes (the tables its webhook
+ * module normalizes with), so its trigger can show the provider's words beside the canonical
+ * type. A provider's trigger offers the canonical types its table reaches, plus `other`.
+ */
+export const providerEventTypes: Readonly<Record<string, Readonly<Record<string, CanonicalEventType>>>> = {
+	signnow: SIGNNOW_EVENT_TYPES,
+	documenso: DOCUMENSO_EVENT_TYPES,
+	docuseal: DOCUSEAL_EVENT_TYPES,
+	'dropbox-sign': DROPBOX_SIGN_EVENT_TYPES,
+	docusign: DOCUSIGN_EVENT_TYPES,
+	signos: SIGNOS_EVENT_TYPES,
 };
 
 export interface TriggerProvider {
@@ -29,16 +38,26 @@ export interface TriggerProvider {
 export function triggerProvider(name: string): TriggerProvider | undefined {
 	const adapter = findAdapter(name);
 	if (!adapter) return undefined;
-	return { adapter, handler: webhookHandlers[name], canonicalType: directEventMaps[name] };
+	const table = providerEventTypes[name];
+	return { adapter, handler: webhookHandlers[name], canonicalType: table ? (event) => table[event] : undefined };
 }
 
-/** Providers n8n can register its own webhook with: adapter registration + handler + event map. */
-export const directProviders: readonly ProviderAdapter[] = providerAdapters.filter(
-	(adapter) =>
+/**
+ * Providers n8n can register its own webhook with: the adapter declares Direct mode
+ * (`directWebhook`) and implements registering and deleting, and there is a handler to verify
+ * the callbacks with and a table of what its events mean.
+ */
+export function offersDirect(adapter: ProviderAdapter): boolean {
+	return (
+		adapter.directWebhook !== undefined &&
 		typeof adapter.webhook.register === 'function' &&
+		typeof adapter.webhook.delete === 'function' &&
 		webhookHandlers[adapter.provider] !== undefined &&
-		directEventMaps[adapter.provider] !== undefined,
-);
+		providerEventTypes[adapter.provider] !== undefined
+	);
+}
+
+export const directProviders: readonly ProviderAdapter[] = providerAdapters.filter((adapter) => offersDirect(adapter));
 
 /** Providers whose signed PDF the trigger can attach. */
 export const downloadProviders: readonly ProviderAdapter[] = providerAdapters.filter(
@@ -54,17 +73,3 @@ export function providerEventsFor(provider: TriggerProvider, eventTypes: readonl
 		return type !== undefined && eventTypes.includes(type);
 	});
 }
-
-/**
- * Each provider's own event names and the canonical type each becomes (the tables its webhook
- * module normalizes with), so its trigger can show the provider's words beside the canonical
- * type. A provider's trigger offers the canonical types its table reaches, plus `other`.
- */
-export const providerEventTypes: Readonly<Record<string, Readonly<Record<string, CanonicalEventType>>>> = {
-	signnow: SIGNNOW_EVENT_TYPES,
-	documenso: DOCUMENSO_EVENT_TYPES,
-	docuseal: DOCUSEAL_EVENT_TYPES,
-	'dropbox-sign': DROPBOX_SIGN_EVENT_TYPES,
-	docusign: DOCUSIGN_EVENT_TYPES,
-	signos: SIGNOS_EVENT_TYPES,
-};

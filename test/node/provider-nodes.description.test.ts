@@ -14,7 +14,13 @@ import { providerAdapters } from '../../nodes/providers/adapters';
 import { providerNodes } from '../helpers/provider-nodes';
 
 const ROOT = join(__dirname, '../..');
-const RESOURCES: ResourceName[] = ['document', 'invite', 'webhook', 'signatureRequest'];
+const RESOURCES: ResourceName[] = ['document', 'invite', 'webhook', 'signatureRequest', 'template'];
+/** Adapter methods the node uses inside another operation rather than offering as one. */
+const NOT_OPERATIONS: Partial<Record<ResourceName, string[]>> = { document: ['auditCertificate'] };
+const operationsOf = (adapter: (typeof providerAdapters)[number], r: ResourceName) =>
+	Object.keys((adapter[r] ?? {}) as Record<string, unknown>).filter(
+		(op) => supports(adapter, r, op) && !(NOT_OPERATIONS[r] ?? []).includes(op),
+	);
 const shown = (property: INodeProperties, key: string) => property.displayOptions?.show?.[key] as string[] | undefined;
 const values = (property?: INodeProperties) => (property?.options ?? []).map((option) => (option as { value: string }).value);
 
@@ -61,13 +67,11 @@ describe.each(providerNodes)('$displayName node', ({ provider, displayName, name
 
 	test('offers exactly the resources and operations its adapter implements', () => {
 		const resource = description.properties.find((p) => p.name === 'resource');
-		const implementedResources = RESOURCES.filter((r) =>
-			Object.keys((adapter[r] ?? {}) as Record<string, unknown>).some((op) => supports(adapter, r, op)),
-		);
+		const implementedResources = RESOURCES.filter((r) => operationsOf(adapter, r).length > 0);
 		expect(values(resource).sort()).toEqual([...implementedResources].sort());
 		for (const r of RESOURCES) {
 			const operation = description.properties.find((p) => p.name === 'operation' && shown(p, 'resource')?.includes(r));
-			const implemented = Object.keys((adapter[r] ?? {}) as Record<string, unknown>).filter((op) => supports(adapter, r, op));
+			const implemented = operationsOf(adapter, r);
 			expect({ r, offered: values(operation).sort() }).toEqual({ r, offered: implemented.sort() });
 		}
 	});

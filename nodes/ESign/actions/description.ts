@@ -94,17 +94,53 @@ function offeredResources(adapter: ProviderAdapter) {
 }
 
 /**
+ * Whether a parameter applies to `adapter` by its `key` display condition (`provider` at the top
+ * level, `/provider` inside a collection, naming the root parameter), and the condition without
+ * that key, as a provider's own node has no Provider field.
+ */
+function narrow<T extends { displayOptions?: INodeProperties['displayOptions'] }>(
+	property: T,
+	adapter: ProviderAdapter,
+	key: string,
+): T | undefined {
+	const show = property.displayOptions?.show;
+	if (!show || !(key in show)) return property;
+	const providers = show[key] as unknown[];
+	if (!providers.includes(adapter.provider)) return undefined;
+	const rest = Object.fromEntries(Object.entries(show).filter(([name]) => name !== key));
+	return { ...property, displayOptions: { ...property.displayOptions, show: rest } };
+}
+
+/** A collection's or fixed collection's values, narrowed to `adapter` (`/provider` conditions). */
+function narrowOptions(property: INodeProperties, adapter: ProviderAdapter): INodeProperties {
+	if (property.type !== 'collection' && property.type !== 'fixedCollection') return property;
+	type Option = NonNullable<INodeProperties['options']>[number];
+	const options = (property.options ?? []).flatMap((option): Option[] => {
+		if ('values' in option && Array.isArray(option.values)) {
+			const values = option.values.flatMap((value) => {
+				const kept = narrow(value, adapter, '/provider');
+				return kept ? [narrowOptions(kept, adapter)] : [];
+			});
+			return [{ ...option, values }];
+		}
+		if ('type' in option && 'name' in option) {
+			const kept = narrow(option as INodeProperties, adapter, '/provider');
+			return kept ? [narrowOptions(kept, adapter)] : [];
+		}
+		return [option];
+	});
+	return { ...property, options } as INodeProperties;
+}
+
+/**
  * An operation parameter as this provider's node shows it: parameters written for another
  * provider (their `provider` display condition names someone else) are dropped, and the
- * `provider` condition itself goes, as the node has no Provider field.
+ * `provider` condition itself goes, as the node has no Provider field; the same for values of
+ * collections (a `/provider` condition: anchor-text placement of fields).
  */
-function forProvider(property: INodeProperties, adapter: ProviderAdapter): INodeProperties | undefined {
-	const show = property.displayOptions?.show;
-	if (!show || !('provider' in show)) return property;
-	const providers = show.provider as unknown[];
-	if (!providers.includes(adapter.provider)) return undefined;
-	const rest = Object.fromEntries(Object.entries(show).filter(([key]) => key !== 'provider'));
-	return { ...property, displayOptions: { ...property.displayOptions, show: rest } };
+export function forProvider(property: INodeProperties, adapter: ProviderAdapter): INodeProperties | undefined {
+	const kept = narrow(property, adapter, 'provider');
+	return kept ? narrowOptions(kept, adapter) : undefined;
 }
 
 export function providerProperties(adapter: ProviderAdapter): INodeProperties[] {

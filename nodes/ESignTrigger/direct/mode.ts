@@ -1,7 +1,9 @@
 /**
- * Direct mode: n8n registers its own webhook URL with the provider (SignNow's event
- * subscriptions, signed with a secret key the trigger generates) and verifies each callback
- * with the provider's own webhook handler, the same code the relay uses.
+ * Direct mode: n8n registers its own webhook URL with the provider (for every provider whose
+ * adapter declares `directWebhook`) and verifies each callback with the provider's own webhook
+ * handler, the same code the relay uses. The callbacks are signed with a secret the trigger
+ * generates and registers (SignNow), or with a field of the credential (Dropbox Sign's API key);
+ * the answer is the one the provider requires, where it requires one.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -15,6 +17,9 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
+import type { ProviderAdapter, ProviderClient } from '../../providers/adapter';
+import { findAdapter } from '../../providers/adapters';
+import { SIGNNOW_DIRECT_MAX_AGE_SECONDS } from '../../providers/signnow/api';
 import { WebhookRejection } from '../../providers/webhook';
 import { attachSignedPdf } from '../attachment';
 import { providerClient, selectedProvider } from '../client';
@@ -23,26 +28,51 @@ import { eventToItem, matchesFilter } from '../output';
 import { providerEventsFor } from '../providers';
 import { readFilter, type DirectState } from '../state';
 
-/**
- * Direct mode has no dedup store: every accepted copy of a callback runs the workflow. So the
- * window in which a captured callback is accepted is kept short, minutes rather than the
- * relay's days (which its dedup window covers); a provider retry that comes later is refused
- * (as a callback sent while n8n is down is lost in direct mode anyway).
- */
-export const DIRECT_SIGNNOW_MAX_AGE_SECONDS = 10 * 60;
+/** SignNow's direct-mode replay window (declared by its adapter; see `SIGNNOW_DIRECT_MAX_AGE_SECONDS`). */
+export const DIRECT_SIGNNOW_MAX_AGE_SECONDS = SIGNNOW_DIRECT_MAX_AGE_SECONDS;
 
-/** The source options direct mode verifies a provider's callbacks with. */
+/** The source options direct mode verifies a provider's callbacks with, as its adapter declares them. */
 export function directHandlerOptions(provider: string): Record<string, unknown> {
-	return provider === 'signnow' ? { maxAgeSeconds: DIRECT_SIGNNOW_MAX_AGE_SECONDS } : {};
+	return findAdapter(provider)?.directWebhook?.handlerOptions ?? {};
+}
+
+type Declaration = NonNullable<ProviderAdapter['directWebhook']>;
+
+function declaration(context: IHookFunctions | IWebhookFunctions, adapter: ProviderAdapter): Declaration {
+	if (!adapter.directWebhook) {
+		throw new NodeOperationError(context.getNode(), `${adapter.displayName} does not offer Direct mode`, {
+			description: 'Use the trigger in "Via Relay" mode instead.',
+		});
+	}
+	return adapter.directWebhook;
+}
+
+/** The credential field callbacks are signed with, or a message naming it. */
+function credentialSecret(context: IHookFunctions | IWebhookFunctions, client: ProviderClient, adapter: ProviderAdapter, field: string): string {
+	const value = client.credentials[field];
+	if (typeof value !== 'string' || value.trim() === '') {
+		throw new NodeOperationError(
+			context.getNode(),
+			`The ${adapter.displayName} credential has no "${field}", which its callbacks are signed with`,
+			{ description: 'Fill it in the credential, or use the trigger "Via Relay".' },
+		);
+	}
+	return value;
 }
 
 function directState(context: IHookFunctions | IWebhookFunctions): DirectState & IDataObject {
 	return context.getWorkflowStaticData('node') as DirectState & IDataObject;
 }
 
+/** Whether this trigger registered its webhook (state written by a version before `providerRegistered` has only the secret). */
+function registered(state: DirectState): boolean {
+	return state.providerRegistered === true || typeof state.providerSecret === 'string';
+}
+
 function forget(state: DirectState & IDataObject): void {
 	delete state.providerSubscriptionIds;
 	delete state.providerSecret;
+	delete state.providerRegistered;
 	delete state.providerCallbackUrl;
 }
 
@@ -79,7 +109,7 @@ export const directWebhookMethods = {
 	async checkExists(this: IHookFunctions): Promise<boolean> {
 		const state = directState(this);
 		const ids = state.providerSubscriptionIds ?? [];
-		if (ids.length === 0 || !state.providerSecret) return false;
+		if (ids.length === 0 || !registered(state)) return false;
 		const provider = selectedProvider(this);
 		const list = provider.adapter.webhook.list;
 		if (!list) return false;
@@ -115,9 +145,13 @@ export const directWebhookMethods = {
 				{ description: 'Choose other event types, or use the trigger "Via Relay".' },
 			);
 		}
+		const declared = declaration(this, provider.adapter);
 		const url = callbackUrl(this);
-		const secretKey = randomBytes(32).toString('hex');
 		const client = await providerClient(this, provider);
+		// A generated secret is registered with the provider and kept; a credential's is read on each callback.
+		const secretKey =
+			declared.secret.kind === 'generated' ? randomBytes(32).toString('hex') : undefined;
+		if (declared.secret.kind === 'credential') credentialSecret(this, client, provider.adapter, declared.secret.field);
 		const subscriptions = await register(client, {
 			events,
 			callbackUrl: url,
@@ -132,7 +166,9 @@ export const directWebhookMethods = {
 		}
 		const state = directState(this);
 		state.providerSubscriptionIds = subscriptions.map((subscription) => subscription.id);
-		state.providerSecret = secretKey;
+		if (secretKey) state.providerSecret = secretKey;
+		else delete state.providerSecret;
+		state.providerRegistered = true;
 		state.providerCallbackUrl = url;
 		return true;
 	},
@@ -155,15 +191,24 @@ export async function receiveDirect(this: IWebhookFunctions): Promise<IWebhookRe
 			`${provider.adapter.displayName} callbacks cannot be verified by this trigger`,
 		);
 	}
-	if (!state.providerSecret) {
+	const declared = declaration(this, provider.adapter);
+	if (!registered(state)) {
+		return reject(this, new WebhookRejection('bad_signature', 'This trigger registered no webhook.'));
+	}
+	let secret = state.providerSecret;
+	if (declared.secret.kind === 'credential') {
+		const client = await providerClient(this, provider);
+		secret = credentialSecret(this, client, provider.adapter, declared.secret.field);
+	}
+	if (!secret) {
 		return reject(this, new WebhookRejection('bad_signature', 'This trigger registered no webhook.'));
 	}
 	let events;
 	try {
 		const request = await readInbound(this);
-		const options = handler.parseOptions(directHandlerOptions(provider.adapter.provider));
+		const options = handler.parseOptions(declared.handlerOptions ?? {});
 		const now = Date.now();
-		handler.verify(request, [state.providerSecret], options, now);
+		handler.verify(request, [secret], options, now);
 		events = handler.normalize(request, options, now);
 	} catch (error) {
 		if (error instanceof WebhookRejection) return reject(this, error);
@@ -171,12 +216,23 @@ export async function receiveDirect(this: IWebhookFunctions): Promise<IWebhookRe
 	}
 	const filter = readFilter(this);
 	const wanted = events.filter((event) => matchesFilter(event, filter));
-	if (wanted.length === 0) return { webhookResponse: { received: true, ignored: true } };
+	if (wanted.length === 0) return answer(this, declared, { webhookResponse: { received: true, ignored: true } });
 	const items = wanted.map(eventToItem);
 	if (this.getNodeParameter('attachSignedPdf', false) === true) {
 		for (let index = 0; index < wanted.length; index++) {
 			await attachSignedPdf(this, wanted[index], items[index]);
 		}
 	}
-	return { workflowData: [items] };
+	return answer(this, declared, { workflowData: [items] });
+}
+
+/**
+ * The provider's required answer (Dropbox Sign counts a callback delivered only when the body is
+ * "Hello API Event Received"), written directly; otherwise n8n's own answer.
+ */
+function answer(context: IWebhookFunctions, declared: Declaration, result: IWebhookResponseData): IWebhookResponseData {
+	if (!declared.response) return result;
+	const response = context.getResponseObject();
+	response.status(200).type(declared.response.contentType).send(declared.response.body);
+	return { ...result, webhookResponse: undefined, noWebhookResponse: true };
 }

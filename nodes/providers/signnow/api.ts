@@ -314,6 +314,13 @@ export const SIGNNOW_WEBHOOK_EVENTS = [
 /* The adapter                                                                               */
 /* ---------------------------------------------------------------------------------------- */
 
+/**
+ * Direct mode has no dedup store: every accepted copy of a callback runs the workflow. So the
+ * window in which a captured callback is accepted is kept short, minutes rather than the
+ * relay's days (which its dedup window covers).
+ */
+export const SIGNNOW_DIRECT_MAX_AGE_SECONDS = 10 * 60;
+
 export const signNowAdapter: ProviderAdapter = {
 	provider: 'signnow',
 	displayName: 'SignNow',
@@ -323,6 +330,8 @@ export const signNowAdapter: ProviderAdapter = {
 		{ value: 'apiKey', displayName: 'API Key', credentialType: 'signNowApiKeyApi' },
 	],
 	webhookEvents: SIGNNOW_WEBHOOK_EVENTS,
+	// SignNow signs callbacks with the secret_key given at registration: the trigger generates one.
+	directWebhook: { secret: { kind: 'generated' }, handlerOptions: { maxAgeSeconds: SIGNNOW_DIRECT_MAX_AGE_SECONDS } },
 	baseUrl: signNowApiBaseUrl,
 	errorMessage: signNowErrorMessage,
 	// SignNow answers 429 when an application exceeds its request quota; retry after Retry-After.

@@ -1,8 +1,9 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
-import { FIELD_TYPES, type FieldInput, type FieldType } from '../../../providers/adapter';
+import { FIELD_TYPES, type FieldInput, type FieldType, type ProviderAdapter } from '../../../providers/adapter';
 import { documentIdProperty, requireMethod } from '../common';
 import type { OperationContext } from '../types';
+import { withAnchorValues } from './anchor-fields';
 import { documentJson } from './get.operation';
 
 const show = { resource: ['document'], operation: ['addFields'] };
@@ -27,7 +28,7 @@ export const description: INodeProperties[] = [
 			{
 				displayName: 'Field',
 				name: 'field',
-				values: [
+				values: withAnchorValues([
 					{
 						displayName: 'Height',
 						name: 'height',
@@ -112,7 +113,7 @@ export const description: INodeProperties[] = [
 						default: 600,
 						description: 'Points from the top edge of the page down to the top edge of the field (not from the bottom, as some PDF tools count)',
 					},
-			],
+				]),
 			},
 		],
 	},
@@ -128,23 +129,53 @@ export interface FieldParameter {
 	height?: number;
 	required?: boolean;
 	label?: string;
+	placement?: string;
+	anchorText?: string;
+	anchorOffsetX?: number;
+	anchorOffsetY?: number;
 }
 
-export function toFieldInput(context: IExecuteFunctions, raw: FieldParameter, index: number, itemIndex: number): FieldInput {
-	const fail = (message: string) =>
-		new NodeOperationError(context.getNode(), `Field ${index + 1}: ${message}`, { itemIndex });
+export function toFieldInput(
+	context: IExecuteFunctions,
+	raw: FieldParameter,
+	index: number,
+	itemIndex: number,
+	adapter: ProviderAdapter,
+): FieldInput {
+	const fail = (message: string, description?: string) =>
+		new NodeOperationError(context.getNode(), `Field ${index + 1}: ${message}`, { itemIndex, description });
 	const type = raw.type as FieldType;
 	if (!FIELD_TYPES.includes(type)) throw fail(`unknown type "${String(raw.type)}"`);
 	const role = String(raw.role ?? '').trim();
 	if (role === '') throw fail('the role is empty');
-	const numbers = { page: raw.page ?? 1, x: raw.x ?? 0, y: raw.y ?? 0, width: raw.width ?? 0, height: raw.height ?? 0 };
+	const placement = raw.placement ?? 'coordinates';
+	if (placement !== 'coordinates' && placement !== 'anchorText') throw fail(`unknown placement "${String(placement)}"`);
+	const anchored = placement === 'anchorText';
+	if (anchored && adapter.fieldPlacement?.anchorText !== true) {
+		throw fail(`${adapter.displayName} cannot place fields next to a text`, 'Set Placement to "Coordinates" and give page, X and Y.');
+	}
+	// An anchored field's page and position come from the text: page/x/y are not asked for.
+	const numbers = anchored
+		? { page: 1, x: 0, y: 0, width: raw.width ?? 0, height: raw.height ?? 0 }
+		: { page: raw.page ?? 1, x: raw.x ?? 0, y: raw.y ?? 0, width: raw.width ?? 0, height: raw.height ?? 0 };
 	for (const [name, value] of Object.entries(numbers)) {
 		if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`${name} must be a number`);
 	}
 	if (!Number.isInteger(numbers.page) || numbers.page < 1) throw fail('pages are counted from 1');
 	if (numbers.x < 0 || numbers.y < 0) throw fail('x and y cannot be negative');
 	if (numbers.width <= 0 || numbers.height <= 0) throw fail('width and height must be greater than 0');
-	return { type, role, ...numbers, required: raw.required !== false, label: raw.label?.trim() || undefined };
+	const field: FieldInput = { type, role, ...numbers, required: raw.required !== false, label: raw.label?.trim() || undefined };
+	if (anchored) {
+		const text = String(raw.anchorText ?? '').trim();
+		if (text === '') throw fail('the anchor text is empty', 'Give the text in the PDF the field goes next to, e.g. "Signature:".');
+		const offsetX = raw.anchorOffsetX ?? 0;
+		const offsetY = raw.anchorOffsetY ?? 0;
+		for (const [name, value] of Object.entries({ 'anchor offset X': offsetX, 'anchor offset Y': offsetY })) {
+			if (typeof value !== 'number' || !Number.isFinite(value)) throw fail(`${name} must be a number`);
+		}
+		field.anchor = { text, offsetX, offsetY };
+	}
+	return field;
 }
 
 export async function execute(
@@ -158,7 +189,7 @@ export async function execute(
 	if (raw.length === 0) {
 		throw new NodeOperationError(this.getNode(), 'Add at least one field', { itemIndex });
 	}
-	const fields = raw.map((field, index) => toFieldInput(this, field, index, itemIndex));
+	const fields = raw.map((field, index) => toFieldInput(this, field, index, itemIndex, adapter));
 	const document = await addFields(client, { documentId, fields });
 	return [{ json: { ...documentJson(adapter.provider, document), fieldsAdded: fields.length } }];
 }

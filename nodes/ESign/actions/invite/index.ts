@@ -2,6 +2,7 @@ import type { OperationDefinition } from '../types';
 import * as cancel from './cancel.operation';
 import * as send from './send.operation';
 import * as sendFreeForm from './sendFreeForm.operation';
+import * as signingLink from './signingLink.operation';
 
 export const inviteOperations: OperationDefinition[] = [
 	{
@@ -27,5 +28,13 @@ export const inviteOperations: OperationDefinition[] = [
 		description: 'Cancel the pending invites of a document',
 		properties: cancel.description,
 		execute: cancel.execute,
+	},
+	{
+		value: 'signingLink',
+		name: 'Get Signing Link',
+		action: 'Get a signing link',
+		description: 'Get an embedded signing link for one signer (a secret: whoever holds it can sign)',
+		properties: signingLink.description,
+		execute: signingLink.execute,
 	},
 ];

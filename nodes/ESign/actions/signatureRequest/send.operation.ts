@@ -3,6 +3,7 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, ty
 import type { SignatureRequestSigner } from '../../../providers/adapter';
 import { assertEmail, requireMethod } from '../common';
 import { FIELD_PLACEMENT_HINT, toFieldInput, type FieldParameter } from '../document/addFields.operation';
+import { withAnchorValues } from '../document/anchor-fields';
 import { documentJson } from '../document/get.operation';
 import type { OperationContext } from '../types';
 
@@ -80,7 +81,7 @@ export const description: INodeProperties[] = [
 			{
 				displayName: 'Field',
 				name: 'field',
-				values: [
+				values: withAnchorValues([
 					{ displayName: 'Height', name: 'height', type: 'number', default: 40 },
 					{ displayName: 'Label', name: 'label', type: 'string', default: '', description: 'Text shown to the signer on the field' },
 					{ displayName: 'Page', name: 'page', type: 'number', default: 1, description: 'Page number, counting from 1' },
@@ -120,7 +121,7 @@ export const description: INodeProperties[] = [
 						description: 'Points from the left edge of the page (72 points = 1 inch)',
 					},
 					{ displayName: 'Y', name: 'y', type: 'number', default: 600, description: 'Points from the top edge of the page' },
-				],
+				]),
 			},
 		],
 	},
@@ -207,7 +208,7 @@ export async function execute(
 		};
 	});
 	const rawFields = (this.getNodeParameter('signatureFields.field', itemIndex, []) as FieldParameter[]) ?? [];
-	const fields = rawFields.map((field, index) => toFieldInput(this, field, index, itemIndex));
+	const fields = rawFields.map((field, index) => toFieldInput(this, field, index, itemIndex, adapter));
 	const options = this.getNodeParameter('options', itemIndex, {}) as {
 		extractFieldsFromTags?: boolean;
 		message?: string;
