@@ -60,6 +60,8 @@ async function startRelay(redis: RedisServer): Promise<Relay> {
 	const child = spawn(process.execPath, [...RELAY_NODE_FLAGS, CLI], {
 		env: {
 			PATH: process.env.PATH ?? '',
+			// A BENCH_RELAY_CLI built outside this worktree finds the relay's packages through it.
+			NODE_PATH: process.env.NODE_PATH ?? '',
 			RELAY_PORT: '0',
 			RELAY_API_TOKEN: TOKEN,
 			RELAY_REDIS_URL: redis.url,

@@ -1,10 +1,10 @@
 /** Wires the relay together: Redis, queues, workers, the HTTP server, and an orderly stop. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import pino, { type Logger } from 'pino';
 
 import { adminRouter } from './admin';
@@ -12,7 +12,8 @@ import { Alerts } from './alerts';
 import type { RelayConfig } from './config';
 import { DeliveryManager } from './deliveries';
 import { Fanout } from './fanout';
-import { ingestRouter } from './ingest';
+import { ingestHandlers } from './ingest';
+import { IngestPressure } from './ingest-pressure';
 import { Metrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { Pipeline } from './pipeline';
@@ -26,6 +27,7 @@ import { consoleRouter } from './console';
 import { SourceRegistry } from './source-store';
 import { StatsRecorder } from './stats';
 import { TimelineReader } from './timeline';
+import { createTracing, type Tracing } from './tracing';
 
 export const VERSION = '0.1.0';
 const RECONCILE_INTERVAL_MS = 5_000;
@@ -60,6 +62,20 @@ function bodyParserError(error: unknown): { status: number; code: string; messag
 	return undefined;
 }
 
+/** x-request-id: the caller's when it is a plausible id, else a new one; on the answer and in the logs. */
+function requestId(req: Request, res: Response): void {
+	const offered = req.headers['x-request-id'];
+	res.locals.reqId = typeof offered === 'string' && /^[\w.:-]{1,128}$/.test(offered) ? offered : randomUUID();
+	res.setHeader('x-request-id', res.locals.reqId as string);
+}
+
+/** \`/ingest/<source>\` with an optional trailing slash and query: the source id, else undefined. */
+const INGEST_PATH = /^\/ingest\/([A-Za-z0-9_-]{1,64})\/?(?:\?|$)/;
+function ingestSource(url: string | undefined): string | undefined {
+	// Only plain ids (all a source id can be): anything Express would have to decode goes through Express.
+	return url ? INGEST_PATH.exec(url)?.[1] : undefined;
+}
+
 export class Relay {
 	readonly logger: Logger;
 	readonly keys: Keys;
@@ -81,6 +97,12 @@ export class Relay {
 	readonly stats: StatsRecorder;
 	readonly alerts: Alerts;
 	readonly sweeper: ReconcileSweeper;
+	/** Ingest requests in flight: fan-out and deliveries make room for them. */
+	private readonly pressure = new IngestPressure();
+	/** OpenTelemetry traces; undefined (and the SDK not loaded) with RELAY_OTEL_EXPORTER=none. */
+	readonly tracing: Tracing | undefined;
+	/** POST /ingest/:source: source check, body, verify-store-answer (see \`listener\`). */
+	private readonly ingest: RequestHandler[];
 	private server?: Server;
 	private reconcileTimer?: NodeJS.Timeout;
 	private stopping?: Promise<void>;
@@ -95,6 +117,7 @@ export class Relay {
 	) {
 		this.logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'esign-relay' } });
 		this.keys = new Keys(config.redisPrefix, { cluster: Boolean(config.redisClusterNodes) });
+		this.tracing = createTracing(config, VERSION);
 		this.ingestConnection = createRedis(config, 'ingest', this.logger);
 		this.jobAdds = createRedis(config, 'job-adds', this.logger);
 		this.command = createRedis(config, 'command', this.logger);
@@ -124,6 +147,8 @@ export class Relay {
 			this.metrics,
 			this.logger,
 			this.alerts,
+			this.pressure,
+			this.tracing,
 		);
 		this.fanout = new Fanout(
 			config,
@@ -134,8 +159,16 @@ export class Relay {
 			this.metrics,
 			this.logger,
 			() => this.sources.ids(),
+			this.pressure,
+			this.tracing,
 		);
-		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout);
+		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout, this.tracing);
+		this.ingest = ingestHandlers(config, this.pipeline, this.metrics, this.logger, {
+			pressure: this.pressure,
+			tracing: this.tracing,
+			lookup: (id) => this.sources.get(id),
+			alerts: this.alerts,
+		});
 		this.sweeper = new ReconcileSweeper(config, this.keys, this.command, this.pipeline, this.metrics, this.logger, (source, error) =>
 			this.alerts.reconcileFailed(source, error),
 		);
@@ -169,11 +202,12 @@ export class Relay {
 		app.disable('x-powered-by');
 		app.set('etag', false);
 		app.use((req: Request, res: Response, next: NextFunction) => {
-			const offered = req.headers['x-request-id'];
-			res.locals.reqId = typeof offered === 'string' && /^[\w.:-]{1,128}$/.test(offered) ? offered : randomUUID();
-			res.setHeader('x-request-id', res.locals.reqId as string);
+			requestId(req, res);
 			next();
 		});
+		// First: the provider-facing route is the hot one; every layer before it is matched per
+		// request. Requests with the canonical path do not even come here (see `listener`).
+		app.post('/ingest/:source', ...this.ingest);
 		app.get('/healthz', (_req, res) => {
 			res.json({ ok: true });
 		});
@@ -189,7 +223,6 @@ export class Relay {
 		app.get('/openapi.json', (_req, res) => {
 			res.json(openApiDocument(VERSION));
 		});
-		app.use(ingestRouter(this.config, this.pipeline, this.metrics, this.logger, (id) => this.sources.get(id), this.alerts));
 		app.use('/console', consoleRouter());
 		app.use('/v1', reconcileRouter(this.apiToken, this.tokens, this.sweeper));
 		app.use(
@@ -212,7 +245,54 @@ export class Relay {
 			res.status(404).json({ error: 'not_found', message: 'No such route. See GET /openapi.json.' });
 		});
 		// Express 5 forwards rejected async handlers here.
-		app.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+		app.use((error: unknown, req: Request, res: Response, next: NextFunction) => this.answerError(error, req, res, next));
+		return app;
+	}
+
+	/**
+	 * The server's request listener. \`POST /ingest/<source>\` (the path as providers send it) goes
+	 * straight to the ingest handlers, dressed as Express dresses a request (the same
+	 * prototypes, so \`res.json\`, \`req.query\` and the body parser behave the same), without the
+	 * router: its per-request walk over the layers (path matching, \`next\` closures, URL
+	 * re-parsing) cost more CPU than verifying and storing the event. Every other request,
+	 * and any other spelling of the ingest path (case, encoding Express would decode
+	 * differently), goes through Express, whose route does the same.
+	 */
+	private listener(app: express.Express): (req: IncomingMessage, res: ServerResponse) => void {
+		const [knownSource, readBody, handle] = this.ingest;
+		return (req, res) => {
+			const sourceId = req.method === 'POST' ? ingestSource(req.url) : undefined;
+			if (sourceId === undefined) {
+				app(req, res);
+				return;
+			}
+			const request = req as Request;
+			const response = res as Response;
+			request.res = response;
+			response.req = request;
+			Object.setPrototypeOf(request, app.request);
+			Object.setPrototypeOf(response, app.response);
+			response.locals = Object.create(null) as Response['locals'];
+			request.params = { source: sourceId };
+			requestId(request, response);
+			const fail = (error: unknown) =>
+				this.answerError(error, request, response, () => {
+					// Headers already sent (what Express's final handler does then).
+					request.socket.destroy();
+				});
+			const afterBody = (error?: unknown) => {
+				if (error) return fail(error);
+				Promise.resolve(handle(request, response, fail)).catch(fail);
+			};
+			const afterSource = (error?: unknown) => {
+				if (error) return fail(error);
+				void readBody(request, response, afterBody);
+			};
+			void knownSource(request, response, afterSource);
+		};
+	}
+
+	private answerError(error: unknown, req: Request, res: Response, next: NextFunction): void {
 			if (res.headersSent) return next(error);
 			const known = bodyParserError(error);
 			if (known) {
@@ -234,8 +314,6 @@ export class Relay {
 			res
 				.status(redisDown ? 503 : 500)
 				.json(redisDown ? { error: 'unavailable', message: 'Redis is unavailable; retry later.' } : { error: 'internal', message: 'Internal error; see the relay log.' });
-		});
-		return app;
 	}
 
 	/** Connects, checks Redis durability, starts workers, then listens. */
@@ -291,7 +369,7 @@ export class Relay {
 				requestTimeout: this.config.requestTimeoutMs,
 				connectionsCheckingInterval: Math.min(1_000, this.config.headersTimeoutMs),
 			},
-			this.app(),
+			this.listener(this.app()),
 		);
 		this.server.keepAliveTimeout = 65_000;
 		// Sockets beyond the cap are closed on arrival, before they cost more than an accept.
@@ -358,6 +436,8 @@ export class Relay {
 		this.sender.close();
 		await this.stats.stop();
 		await this.closeRedis();
+		// What the last requests and deliveries traced, exported before the process goes.
+		await this.tracing?.shutdown().catch((error: unknown) => this.logger.warn({ err: error }, 'could not export the last traces'));
 		this.logger.info('esign-relay stopped');
 	}
 

@@ -200,6 +200,13 @@ const configSchema = z.object({
 	/** Alerts sent per minute at most, across processes; the rest are dropped (and counted). */
 	alertMaxPerMinute: positiveInt.default(10),
 	logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+	/** OpenTelemetry traces: off (`none`, the SDK is not even loaded), OTLP over HTTP, or the console (stdout). */
+	otelExporter: z.enum(['none', 'otlp', 'console']).default('none'),
+	/** The OTLP/HTTP base URL (traces go to <endpoint>/v1/traces), as OpenTelemetry's own variable names it. */
+	otelEndpoint: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL, e.g. http://localhost:4318').optional(),
+	/** The full OTLP/HTTP traces URL; wins over otelEndpoint. */
+	otelTracesEndpoint: z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL, e.g. http://localhost:4318/v1/traces').optional(),
+	otelServiceName: z.string().min(1).default('esign-relay'),
 });
 
 export type RelayConfig = z.output<typeof configSchema> & { allowedTargets: TargetRule[] };
@@ -247,6 +254,11 @@ export const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
 	alertDedupWindowMs: 'RELAY_ALERT_DEDUP_WINDOW',
 	alertMaxPerMinute: 'RELAY_ALERT_MAX_PER_MINUTE',
 	logLevel: 'RELAY_LOG_LEVEL',
+	otelExporter: 'RELAY_OTEL_EXPORTER',
+	// OpenTelemetry's own names, so a collector set-up that already exports them just works.
+	otelEndpoint: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+	otelTracesEndpoint: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+	otelServiceName: 'OTEL_SERVICE_NAME',
 };
 
 export class ConfigError extends Error {

@@ -22,6 +22,7 @@ import type { Alerts } from './alerts';
 import type { RelayConfig } from './config';
 import { DELIVERY_STATUSES, DeliveryStore, deliveryId, parseDeliveryId, type DeliveryStatus, type StoredDelivery } from './delivery-store';
 import { Dispatcher } from './dispatcher';
+import type { IngestPressure } from './ingest-pressure';
 import { migrateLegacyQueues } from './legacy-queues';
 import type { Metrics, QueueDepth } from './metrics';
 import { OriginGate } from './origin-gate';
@@ -29,6 +30,7 @@ import { ReadySet } from './ready';
 import { shardOf, type Keys, type RedisClient } from './redis';
 import type { Sender } from './sender';
 import type { Subscription, SubscriptionStore } from './subscriptions';
+import type { Tracing } from './tracing';
 
 export { DELIVERY_STATUSES, deliveryId, parseDeliveryId, type DeliveryStatus } from './delivery-store';
 
@@ -40,6 +42,8 @@ export interface DeliveryJobData {
 	/** The exact JSON body, signed anew at each attempt. */
 	body: string;
 	receivedAtMs: number;
+	/** The W3C trace context its attempts continue (tracing on). */
+	traceparent?: string;
 }
 
 export interface DeliveryView {
@@ -95,6 +99,10 @@ export class DeliveryManager {
 		private readonly metrics: Metrics,
 		private readonly logger: Logger,
 		alerts?: Alerts,
+		/** Ingest requests in flight in this process: the dispatcher makes room for them. */
+		pressure?: IngestPressure,
+		/** Undefined when tracing is off. */
+		tracing?: Tracing,
 	) {
 		this.store = new DeliveryStore(keys.prefix, queueConnection, command);
 		const dispatchStore = new DeliveryStore(keys.prefix, queueConnection, dispatchConnection);
@@ -111,6 +119,8 @@ export class DeliveryManager {
 			logger,
 			onDead: (subscriptionId) => this.markDead(subscriptionId),
 			alerts,
+			pressure,
+			tracing,
 		});
 	}
 

@@ -138,6 +138,8 @@ export interface ClaimedDelivery {
 	/** Attempts made before this one. */
 	attempts: number;
 	maxAttempts: number;
+	/** The trace its attempts continue, when tracing was on at the fan-out. */
+	traceparent?: string;
 }
 
 /**
@@ -158,11 +160,15 @@ local function nextDue(now)
 end
 `;
 
-/** KEYS: wait, job. Creates the delivery once: a second enqueue of the same id is a no-op. */
+/**
+ * KEYS: wait, job. Creates the delivery once: a second enqueue of the same id is a no-op.
+ * ARGV[9]: the W3C traceparent its attempts continue ('' with tracing off: nothing stored).
+ */
 const ENQUEUE = new Script(`
 if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
 redis.call('HSET', KEYS[2], 'sub', ARGV[2], 'event', ARGV[3], 'source', ARGV[4], 'body', ARGV[5],
   'receivedAt', ARGV[6], 'createdAt', ARGV[7], 'attempts', 0, 'max', ARGV[8], 'state', 'queued')
+if ARGV[9] ~= '' then redis.call('HSET', KEYS[2], 'tp', ARGV[9]) end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 return 1
 `, 2);
@@ -171,7 +177,8 @@ return 1
  * KEYS: wait, delayed, active, pause, rate, breaker.
  * ARGV: now, most to claim, in-flight cap, rate per second (0 = none), lease ms, token,
  *       probe lease ms, job key base.
- * Returns {next due, claimed...} with each claimed delivery as 7 fields.
+ * Returns {next due, claimed...} with each claimed delivery as 8 fields (the 8th its
+ * traceparent, '' when none was stored).
  */
 const CLAIM = new Script(`${NEXT_DUE}
 local now = tonumber(ARGV[1])
@@ -220,12 +227,12 @@ while claimed < room do
   local id = redis.call('LPOP', KEYS[1])
   if not id then break end
   local job = base .. id
-  local f = redis.call('HMGET', job, 'event', 'source', 'body', 'receivedAt', 'attempts', 'max')
+  local f = redis.call('HMGET', job, 'event', 'source', 'body', 'receivedAt', 'attempts', 'max', 'tp')
   if f[1] then
     redis.call('HSET', job, 'state', 'in_flight', 'token', ARGV[6])
     redis.call('ZADD', KEYS[3], now + tonumber(ARGV[5]), id)
     claimed = claimed + 1
-    for _, v in ipairs({id, f[1], f[2], f[3], f[4], f[5], f[6]}) do out[#out + 1] = v end
+    for _, v in ipairs({id, f[1], f[2], f[3], f[4], f[5], f[6], f[7] or ''}) do out[#out + 1] = v end
   end
 end
 if claimed > 0 and openUntil > 0 then
@@ -441,7 +448,7 @@ export class DeliveryStore {
 	async add(
 		subscriptionId: string,
 		id: string,
-		data: { eventId: string; source: string; body: string; receivedAtMs: number },
+		data: { eventId: string; source: string; body: string; receivedAtMs: number; traceparent?: string },
 		maxAttempts: number,
 	): Promise<boolean> {
 		const keys = this.keys(subscriptionId);
@@ -457,6 +464,7 @@ export class DeliveryStore {
 			data.receivedAtMs,
 			Date.now(),
 			maxAttempts,
+			data.traceparent ?? '',
 		);
 		return created === 1;
 	}
@@ -484,7 +492,7 @@ export class DeliveryStore {
 			keys.job(''),
 		)) as Array<string | number>;
 		const claimed: ClaimedDelivery[] = [];
-		for (let i = 1; i + 6 < reply.length; i += 7) {
+		for (let i = 1; i + 7 < reply.length; i += 8) {
 			claimed.push({
 				id: String(reply[i]),
 				eventId: String(reply[i + 1]),
@@ -493,6 +501,7 @@ export class DeliveryStore {
 				receivedAtMs: Number(reply[i + 4]),
 				attempts: Number(reply[i + 5]),
 				maxAttempts: Number(reply[i + 6]),
+				traceparent: reply[i + 7] ? String(reply[i + 7]) : undefined,
 			});
 		}
 		return { next: Number(reply[0]), claimed };

@@ -14,15 +14,23 @@ import type { Logger } from 'pino';
 import type { RelayConfig } from './config';
 import { webhookId, type ClaimedDelivery, type DeliveryStore } from './delivery-store';
 import type { Alerts } from './alerts';
+import type { IngestPressure } from './ingest-pressure';
 import type { Metrics } from './metrics';
 import type { OriginGate } from './origin-gate';
 import type { ReadySet } from './ready';
 import { DeliveryFailure, retryDelay } from './retry';
 import type { Sender, SendResult } from './sender';
 import type { Subscription, SubscriptionStore } from './subscriptions';
+import type { RelaySpan, Tracing } from './tracing';
 
 /** Deliveries in flight per process: the HTTP agent's sockets per origin, so none waits for a socket. */
 export const MAX_LOCAL_IN_FLIGHT = 256;
+/**
+ * The same while an ingest request is in flight in this process (ingest-pressure.ts): each
+ * delivery is a claim, an HTTP exchange and an outcome script, all on the event loop and in
+ * Redis ahead of the acknowledgement. Never 0, so deliveries go on under steady ingest.
+ */
+export const BUSY_LOCAL_IN_FLIGHT = 32;
 /** Longest sleep: how soon work queued by another process (whose own loop would take it) is seen here. */
 const IDLE_POLL_MS = 1_000;
 /** Subscriptions taken per round trip. */
@@ -45,6 +53,10 @@ export interface DispatcherDependencies {
 	onDead: (subscriptionId: string) => void;
 	/** Operational alerts (dead letters, breakers opening); never awaited. */
 	alerts?: Alerts;
+	/** Ingest requests in flight in this process: deliveries make room for them. */
+	pressure?: IngestPressure;
+	/** Undefined when tracing is off. */
+	tracing?: Tracing;
 }
 
 export class Dispatcher {
@@ -58,6 +70,7 @@ export class Dispatcher {
 	private claims = 0;
 	private readonly leaseMs: number;
 	private readonly attempts: number;
+	private calmHooked = false;
 
 	constructor(private readonly deps: DispatcherDependencies) {
 		// A lease must outlive the slowest attempt, or another process would send it again.
@@ -98,7 +111,15 @@ export class Dispatcher {
 	private async run(): Promise<void> {
 		while (!this.stopped) {
 			let waitMs = IDLE_POLL_MS;
-			const free = MAX_LOCAL_IN_FLIGHT - this.reserved;
+			const free = this.localCap() - this.reserved;
+			if (free <= 0 && this.deps.pressure?.busy && !this.calmHooked) {
+				// Held back by the busy cap only: go on as soon as ingest is quiet.
+				this.calmHooked = true;
+				this.deps.pressure.onCalm(() => {
+					this.calmHooked = false;
+					this.wake();
+				});
+			}
 			if (free > 0) {
 				try {
 					const now = Date.now();
@@ -112,6 +133,11 @@ export class Dispatcher {
 			}
 			await this.sleep(waitMs);
 		}
+	}
+
+	/** Deliveries this process may have in flight now. */
+	private localCap(): number {
+		return this.deps.pressure?.busy ? BUSY_LOCAL_IN_FLIGHT : MAX_LOCAL_IN_FLIGHT;
 	}
 
 	private sleep(ms: number): Promise<void> {
@@ -159,7 +185,7 @@ export class Dispatcher {
 				await ready.settle(subscriptionId, lease, blockedUntil);
 				return;
 			}
-			const most = Math.max(0, Math.min(subscription.maxInFlight, MAX_LOCAL_IN_FLIGHT - this.reserved));
+			const most = Math.max(0, Math.min(subscription.maxInFlight, this.localCap() - this.reserved));
 			this.reserved += most;
 			const options = this.claimOptions(subscription, most);
 			let claimed: ClaimedDelivery[] = [];
@@ -204,10 +230,18 @@ export class Dispatcher {
 	private async deliver(subscription: Subscription, origin: string, token: string, delivery: ClaimedDelivery): Promise<void> {
 		let result: SendResult | undefined;
 		let failure: DeliveryFailure | undefined;
+		const span = this.deps.tracing ? this.attemptSpan(this.deps.tracing, subscription, delivery) : undefined;
 		try {
-			result = await this.deps.sender.send(subscription.url, subscription.secret, webhookId(delivery.source, delivery.eventId), delivery.body);
+			result = await this.deps.sender.send(subscription.url, subscription.secret, webhookId(delivery.source, delivery.eventId), delivery.body, span?.traceparent);
 		} catch (error) {
 			failure = error instanceof DeliveryFailure ? error : new DeliveryFailure(`unexpected: ${(error as Error).message}`, 'network');
+		}
+		if (span) {
+			const status = result?.status ?? failure?.status;
+			if (status !== undefined) span.setAttributes({ 'http.response.status_code': status });
+			// Our own text (status line, timeout, error code): nothing the target sent.
+			if (failure) span.fail(failure.message, failure.reason);
+			span.end();
 		}
 		try {
 			if (result) await this.delivered(subscription, origin, token, delivery, result);
@@ -221,6 +255,26 @@ export class Dispatcher {
 			this.reserved -= 1;
 			this.wake();
 		}
+	}
+
+	/** One attempt as an HTTP client span, continuing the trace stored with the delivery. */
+	private attemptSpan(tracing: Tracing, subscription: Subscription, delivery: ClaimedDelivery): RelaySpan {
+		const target = new URL(subscription.url);
+		return tracing.startSpan('POST', {
+			kind: 'client',
+			parent: delivery.traceparent,
+			attributes: {
+				'http.request.method': 'POST',
+				// Without the query string: a target may carry a token there.
+				'url.full': `${target.origin}${target.pathname}`,
+				'server.address': target.hostname,
+				'server.port': Number(target.port || (target.protocol === 'https:' ? 443 : 80)),
+				'relay.delivery_id': delivery.id,
+				'relay.subscription_id': subscription.id,
+				'relay.event_id': delivery.eventId,
+				'relay.attempt': delivery.attempts + 1,
+			},
+		});
 	}
 
 	private async delivered(subscription: Subscription, origin: string, token: string, delivery: ClaimedDelivery, result: SendResult): Promise<void> {

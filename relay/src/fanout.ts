@@ -21,10 +21,12 @@ import type { Logger } from 'pino';
 import type { CanonicalEvent } from '../../nodes/providers/webhooks';
 import type { RelayConfig } from './config';
 import type { DeliveryManager } from './deliveries';
+import { IngestPressure } from './ingest-pressure';
 import type { Metrics } from './metrics';
 import type { Keys, RedisClient } from './redis';
 import { Script } from './scripts';
 import { matches, type SubscriptionStore } from './subscriptions';
+import type { Tracing } from './tracing';
 
 export interface FanoutItem {
 	source: string;
@@ -34,6 +36,8 @@ export interface FanoutItem {
 	receivedAtMs: number;
 	/** What the subscriptions' filters look at. */
 	event: Pick<CanonicalEvent, 'provider' | 'type' | 'documentId'>;
+	/** The W3C trace context of the ingest that stored it (tracing on; not kept for a recovered fan-out). */
+	traceparent?: string;
 }
 
 /** Takes the ids whose lease has passed and extends their lease for the caller. */
@@ -51,11 +55,25 @@ const CONCURRENCY = 64;
  * run side by side.
  */
 const ADD_BUDGET = 50;
+/**
+ * The same while an ingest request is in flight in this process (ingest-pressure.ts): fewer
+ * replies queued ahead of the acknowledgement, in the event loop and in Redis.
+ */
+const BUSY_ADD_BUDGET = 10;
 /** Beyond this many waiting in memory, new ones are left to the sweeper (memory stays bounded). */
 const MAX_WAITING = 10_000;
 const CLAIM_BATCH = 200;
 /** Job adds one event issues together at most; see fanOut. */
 const SLICE = 25;
+/** Outbox removals sent in one ZREM at most. */
+const REMOVE_BATCH = 500;
+/**
+ * How long removals gather before they leave together. Every write to Redis is a system call
+ * (on loopback, the whole TCP path runs in it): under load the removals were the costliest
+ * writes an ingest caused after its own script. A finished event waits this much longer in
+ * its outbox, far inside its lease, and nothing else waits for it.
+ */
+const REMOVE_DELAY_MS = 20;
 
 export class Fanout {
 	private readonly waiting: FanoutItem[] = [];
@@ -64,8 +82,16 @@ export class Fanout {
 	private readonly held = new Set<string>();
 	private addsInFlight = 0;
 	private readonly budgetWaiters: Array<() => void> = [];
+	private calmHooked = false;
 	private readonly idle: Array<() => void> = [];
 	private timer?: NodeJS.Timeout;
+	/** The subscriptions-version read in flight, shared by every fan-out that asked before it was sent. */
+	private versionRead?: Promise<number>;
+	/** The read that follows it, shared by every fan-out that asked while `versionRead` was in flight. */
+	private versionQueued?: Promise<number>;
+	/** Outbox removals waiting to leave together, per source. */
+	private readonly removals = new Map<string, Array<{ eventId: string; done: (error?: unknown) => void }>>();
+	private removalScheduled = false;
 	private sweeping?: Promise<void>;
 	private stopped = false;
 	/**
@@ -85,6 +111,10 @@ export class Fanout {
 		private readonly logger: Logger,
 		/** The source ids whose outboxes this process sweeps (a function: sources added from the console join). */
 		private readonly sources: readonly string[] | (() => readonly string[]),
+		/** Ingest requests in flight in this process: fan-out job adds make room for them. */
+		private readonly pressure: IngestPressure = new IngestPressure(),
+		/** Undefined when tracing is off. */
+		private readonly tracing?: Tracing,
 	) {}
 
 	get sweepIntervalMs(): number {
@@ -120,27 +150,37 @@ export class Fanout {
 	}
 
 	private async run(item: FanoutItem): Promise<void> {
+		const span = this.tracing?.startSpan('fan-out', {
+			parent: item.traceparent,
+			attributes: { 'relay.source': item.source, 'relay.event_id': item.eventId, 'relay.recovered': item.traceparent === undefined },
+		});
 		try {
-			await this.fanOut(item);
+			const matched = await this.fanOut(item, span?.traceparent);
+			span?.setAttributes({ 'relay.subscriptions': matched });
 		} catch (error) {
+			span?.fail('fan-out failed; the event stays in the outbox', (error as Error).name);
 			this.metrics.fanoutFailed.inc();
 			this.logger.warn(
 				{ err: error, source: item.source, eventId: item.eventId, retryInMs: this.config.fanoutLeaseMs },
 				'fan-out failed; the event stays in the outbox and is fanned out again when its lease passes',
 			);
+		} finally {
+			span?.end();
 		}
 	}
 
-	private async fanOut(item: FanoutItem): Promise<void> {
+	/** Returns how many subscriptions matched. */
+	private async fanOut(item: FanoutItem, traceparent: string | undefined): Promise<number> {
 		// Read after the event was stored: every subscription created before it is in this version.
-		const version = Number((await this.redis.get(this.keys.subscriptionsVersion)) ?? 0);
+		const version = await this.readVersion();
 		const matching = (await this.subscriptions.current(version)).filter((subscription) =>
 			matches(subscription, item.event, item.source),
 		);
-		// In slices: issuing a thousand job adds in one tick would hold the event loop (and
-		// every waiting acknowledgement) for tens of milliseconds; between slices the process
-		// answers the requests that arrived meanwhile.
+		// In slices, yielding to the event loop between them: issuing a thousand job adds in one
+		// tick would hold the loop (and every waiting acknowledgement) for tens of milliseconds;
+		// between slices the process answers the requests that arrived meanwhile.
 		for (let start = 0; start < matching.length; ) {
+			if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
 			const slice = await this.takeBudget(Math.min(SLICE, matching.length - start));
 			try {
 				await Promise.all(
@@ -150,6 +190,7 @@ export class Fanout {
 							source: item.source,
 							body: item.body,
 							receivedAtMs: item.receivedAtMs,
+							traceparent,
 						}),
 					),
 				);
@@ -174,19 +215,93 @@ export class Fanout {
 				.pexpire(documents, retention)
 				.exec();
 		}
-		await this.redis.zrem(this.keys.outbox(item.source), item.eventId);
+		await this.removeFromOutbox(item.source, item.eventId);
+		return matching.length;
+	}
+
+	/**
+	 * The subscriptions' version, read by a GET sent after the caller asked (so after its event
+	 * was stored): a read already in flight may have left before that store and does not
+	 * count, so callers arriving meanwhile share the next one. Under load, one GET serves every
+	 * fan-out of a batch of acknowledgements instead of one each.
+	 */
+	private readVersion(): Promise<number> {
+		if (!this.versionRead) return this.startVersionRead();
+		this.versionQueued ??= this.versionRead
+			.catch(() => undefined)
+			.then(() => {
+				this.versionQueued = undefined;
+				return this.startVersionRead();
+			});
+		return this.versionQueued;
+	}
+
+	private startVersionRead(): Promise<number> {
+		const read = this.redis.get(this.keys.subscriptionsVersion).then((raw) => Number(raw ?? 0));
+		this.versionRead = read;
+		const clear = () => {
+			if (this.versionRead === read) this.versionRead = undefined;
+		};
+		read.then(clear, clear);
+		return read;
+	}
+
+	/** Removes a finished event from its outbox; removals of REMOVE_DELAY_MS leave in one ZREM per source. */
+	private removeFromOutbox(source: string, eventId: string): Promise<void> {
+		return new Promise<void>((resolve, reject) => {
+			const list = this.removals.get(source) ?? [];
+			list.push({ eventId, done: (error) => (error === undefined ? resolve() : reject(error)) });
+			this.removals.set(source, list);
+			if (!this.removalScheduled) {
+				this.removalScheduled = true;
+				setTimeout(() => this.flushRemovals(), REMOVE_DELAY_MS);
+			}
+		});
+	}
+
+	private flushRemovals(): void {
+		this.removalScheduled = false;
+		for (const [source, list] of this.removals) {
+			this.removals.delete(source);
+			for (let start = 0; start < list.length; start += REMOVE_BATCH) {
+				const batch = list.slice(start, start + REMOVE_BATCH);
+				this.redis.zrem(this.keys.outbox(source), ...batch.map((entry) => entry.eventId)).then(
+					() => batch.forEach((entry) => entry.done()),
+					(error: unknown) => batch.forEach((entry) => entry.done(error ?? new Error('ZREM failed'))),
+				);
+			}
+		}
 	}
 
 	/** Waits until at least one job add may start; takes up to `wanted`. */
 	private async takeBudget(wanted: number): Promise<number> {
-		while (this.addsInFlight >= ADD_BUDGET) await new Promise<void>((resolve) => this.budgetWaiters.push(resolve));
-		const taken = Math.min(wanted, ADD_BUDGET - this.addsInFlight);
-		this.addsInFlight += taken;
-		return taken;
+		for (;;) {
+			const budget = this.pressure.busy ? BUSY_ADD_BUDGET : ADD_BUDGET;
+			if (this.addsInFlight < budget) {
+				const taken = Math.min(wanted, budget - this.addsInFlight);
+				this.addsInFlight += taken;
+				return taken;
+			}
+			await new Promise<void>((resolve) => {
+				this.budgetWaiters.push(resolve);
+				// The busy budget may be all that held it back: look again once ingest is quiet.
+				if (this.pressure.busy && !this.calmHooked) {
+					this.calmHooked = true;
+					this.pressure.onCalm(() => {
+						this.calmHooked = false;
+						this.wakeBudgetWaiters();
+					});
+				}
+			});
+		}
 	}
 
 	private giveBudget(count: number): void {
 		this.addsInFlight -= count;
+		this.wakeBudgetWaiters();
+	}
+
+	private wakeBudgetWaiters(): void {
 		for (const resolve of this.budgetWaiters.splice(0)) resolve();
 	}
 

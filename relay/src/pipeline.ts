@@ -24,6 +24,7 @@ import type { Fanout } from './fanout';
 import { waitForReplicas, type Keys, type RedisClient } from './redis';
 import { Script } from './scripts';
 import type { SubscriptionStore } from './subscriptions';
+import type { RelaySpan, Tracing } from './tracing';
 
 // ARGV[6] = '1' when the acknowledgement waits for replicas: a duplicate then rewrites its
 // dedup key unchanged, so the WAIT that follows on this connection also covers the original
@@ -72,6 +73,8 @@ export class Pipeline {
 		private readonly subscriptions: SubscriptionStore,
 		private readonly deliveries: DeliveryManager,
 		readonly fanout: Fanout,
+		/** Undefined when tracing is off. */
+		private readonly tracing?: Tracing,
 		/** Opt-in per source: completions wait for their file-ready event (completion-hold.ts). */
 		private readonly hold = new CompletionHold(keys, redis, config.sources),
 	) {}
@@ -93,6 +96,28 @@ export class Pipeline {
 		documentState?: string,
 		/** Whether a mark already set makes it a duplicate (the source reconciles). */
 		checkState = false,
+		parent?: RelaySpan,
+	): Promise<Accepted> {
+		const span = parent ? this.tracing?.startSpan('store', { parent, attributes: { 'relay.source': source, 'relay.event_id': event.id, 'db.system.name': 'redis' } }) : undefined;
+		try {
+			const state = await this.store(event, source, receivedAtMs, documentState, checkState, span);
+			span?.setAttributes({ 'relay.duplicate': state === 'duplicate' });
+			return state;
+		} catch (error) {
+			span?.fail('Redis could not store the event', (error as Error).name);
+			throw error;
+		} finally {
+			span?.end();
+		}
+	}
+
+	private async store(
+		event: CanonicalEvent,
+		source: string,
+		receivedAtMs: number,
+		documentState: string | undefined,
+		checkState: boolean,
+		span: RelaySpan | undefined,
 	): Promise<Accepted> {
 		const body = Pipeline.body(event, source, receivedAtMs);
 		const keys = [this.keys.dedup(source, event.id), this.keys.event(source, event.id), this.keys.outbox(source)];
@@ -139,6 +164,7 @@ export class Pipeline {
 				body,
 				receivedAtMs,
 				event: { provider: event.provider, type: event.type, documentId: event.documentId },
+				traceparent: span?.traceparent,
 			});
 		}
 		return state;

@@ -34,7 +34,7 @@ export class Sender {
 	 * Resolves on 2xx; otherwise throws a DeliveryFailure whose reason tells the caller
 	 * whether to slow down (429, 503, timeout) or give up (410, refused target).
 	 */
-	send(url: string, secret: string, webhookId: string, body: string): Promise<SendResult> {
+	send(url: string, secret: string, webhookId: string, body: string, traceparent?: string): Promise<SendResult> {
 		const target = new URL(url);
 		const literalRefusal = refusalForLiteral(this.rules, target);
 		if (literalRefusal) return Promise.reject(new DeliveryFailure(literalRefusal, 'refused'));
@@ -44,6 +44,8 @@ export class Sender {
 			'content-type': 'application/json',
 			'content-length': String(payload.length),
 			'user-agent': USER_AGENT,
+			// W3C trace context (tracing on): a traced target continues the relay's trace.
+			...(traceparent ? { traceparent } : {}),
 		};
 		const started = performance.now();
 		const isHttps = target.protocol === 'https:';
