@@ -275,3 +275,102 @@ describe('DocuSeal simulator webhooks', () => {
 		}
 	});
 });
+
+describe('E-Signature node × DocuSeal simulator: templates, bulk send, signing links, audit log', () => {
+	let templateId: number;
+	beforeEach(() => {
+		templateId = simulator.addTemplate({
+			name: 'Offer Letter',
+			pdf: contractPdf('Offer Letter', 1),
+			roles: ['Candidate', 'HR'],
+			fields: [
+				{ name: 'Salary', type: 'text', role: 'Candidate' },
+				{ name: 'Candidate Signature', type: 'signature', role: 'Candidate' },
+				{ name: 'HR Signature', type: 'signature', role: 'HR' },
+			],
+		});
+	});
+
+	const recipients = {
+		recipient: [
+			{ role: 'Candidate', email: 'cara@example.com', name: 'Cara', order: 1 },
+			{ role: 'HR', email: 'hr@example.com', name: 'Harriet', order: 2 },
+		],
+	};
+
+	it('Template → List (search) and Get', async () => {
+		simulator.addTemplate({ name: 'NDA', roles: ['Signer'], fields: [{ name: 'Sig', type: 'signature', role: 'Signer' }] });
+		const listed = await run({ resource: 'template', operation: 'list', limit: 10, filters: { search: 'offer' } });
+		expect(listed.error).toBeUndefined();
+		expect(listed.items.map((item) => item.json.id)).toEqual([String(templateId)]);
+		const got = await run({ resource: 'template', operation: 'get', templateId: String(templateId) });
+		expect(got.items[0].json).toMatchObject({ name: 'Offer Letter', roles: ['Candidate', 'HR'], fields: ['Salary'] });
+	});
+
+	it('Signature Request → Send From Template fills the roles and prefills; an unknown field stops it naming the template\'s fields', async () => {
+		const sent = await run({
+			resource: 'signatureRequest',
+			operation: 'sendFromTemplate',
+			templateId: String(templateId),
+			templateRecipients: recipients,
+			prefillFields: { field: [{ name: 'Salary', value: '70000' }] },
+			options: { title: 'Offer for Cara' },
+		});
+		expect(sent.error).toBeUndefined();
+		expect(sent.items[0].json).toMatchObject({ name: 'Offer for Cara', status: 'pending' });
+		const submission = simulator.state.submissions.get(Number(sent.items[0].json.id))!;
+		expect(submission.submitters.map((s) => [s.email, s.role, s.values])).toEqual([
+			['cara@example.com', 'Candidate', { Salary: '70000' }],
+			['hr@example.com', 'HR', {}],
+		]);
+
+		const refused = await run({
+			resource: 'signatureRequest',
+			operation: 'sendFromTemplate',
+			templateId: String(templateId),
+			templateRecipients: recipients,
+			prefillFields: { field: [{ name: 'Bonus', value: '1' }] },
+		});
+		expect(refused.error?.message).toContain('no field named "Bonus"');
+		expect(refused.error?.description).toBe('Fields in this template: "Salary".');
+	});
+
+	it('Signature Request → Bulk Send From Template: one POST /submissions for all items, one submission per item', async () => {
+		const bulk = await run(
+			{
+				resource: 'signatureRequest',
+				operation: 'bulkSend',
+				templateId: String(templateId),
+				role: 'Candidate',
+				signerEmail: '={{ $json.email }}',
+				signerName: '={{ $json.name }}',
+				prefillFields: { field: [{ name: 'Salary', value: '={{ $json.salary }}' }] },
+			},
+			[{ json: { email: 'a@example.com', name: 'Ann', salary: '1' } }, { json: { email: 'b@example.com', name: 'Ben', salary: '2' } }],
+		);
+		expect(bulk.error).toBeUndefined();
+		expect(bulk.items.map((item) => [item.json.email, item.json.status])).toEqual([
+			['a@example.com', 'sent'],
+			['b@example.com', 'sent'],
+		]);
+		expect(simulator.state.requests.filter((r) => r.method === 'POST' && r.path === '/api/submissions')).toHaveLength(1);
+		const values = bulk.items.map((item) => simulator.state.submissions.get(Number(item.json.documentId))!.submitters[0].values);
+		expect(values).toEqual([{ Salary: '1' }, { Salary: '2' }]);
+	});
+
+	it('Invite → Get Signing Link gives the submitter\'s form link; Download adds the audit log once completed', async () => {
+		const sent = await run({ resource: 'signatureRequest', operation: 'sendFromTemplate', templateId: String(templateId), templateRecipients: recipients });
+		const id = String(sent.items[0].json.id);
+		const link = await run({ resource: 'invite', operation: 'signingLink', documentId: id, signerEmail: 'hr@example.com' });
+		expect(link.error).toBeUndefined();
+		const slug = simulator.state.submissions.get(Number(id))!.submitters[1].slug;
+		expect(link.items[0].json).toMatchObject({ signingLink: `${simulator.url}/s/${slug}`, secret: true });
+
+		await simulator.control('sign', { submissionId: Number(id), email: 'cara@example.com' });
+		await simulator.control('sign', { submissionId: Number(id), email: 'hr@example.com' });
+		const downloaded = await run({ resource: 'document', operation: 'download', documentId: id, binaryPropertyName: 'data', options: { includeAuditCertificate: true } });
+		expect(downloaded.error).toBeUndefined();
+		expect((await binaryBytes(downloaded.items[0], 'auditCertificate')).toString('latin1')).toContain('Audit Log');
+		expect((await binaryBytes(downloaded.items[0], 'data')).toString('latin1')).toContain('signed by: cara@example.com, hr@example.com');
+	});
+});

@@ -140,14 +140,19 @@ describe('DocuSeal SDK against the simulator', () => {
 
 	it('reads the submission (GetSubmissionResponse) before and after everyone signs', async () => {
 		const { id } = await createFromPdf();
-		const pending = await docuseal.getSubmission(id);
+		const pending = await docuseal.getSubmission(id, { include: 'combined_document_url' });
 		expectType(pending, 'GetSubmissionResponse');
 		expect(pending.status).toBe('pending');
 		expect(pending.combined_document_url).toBeNull();
 
 		await simulator.control('sign', { submissionId: id, email: 'partner@example.com' });
 		await simulator.control('sign', { submissionId: id, email: 'ceo@example.com' });
-		const completed = await docuseal.getSubmission(id);
+		// DocuSeal builds the combined PDF on request: only when asked to include it (or when the account combines every result).
+		const notAsked = await docuseal.getSubmission(id);
+		expectType(notAsked, 'GetSubmissionResponse');
+		expect(notAsked.combined_document_url).toBeNull();
+		expect(notAsked.audit_log_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/file\//);
+		const completed = await docuseal.getSubmission(id, { include: 'combined_document_url' });
 		expectType(completed, 'GetSubmissionResponse');
 		expect(completed.status).toBe('completed');
 		expect(completed.submitters.every((s) => s.status === 'completed' && s.completed_at !== null)).toBe(true);
@@ -209,6 +214,81 @@ describe('DocuSeal SDK against the simulator', () => {
 			})
 			.catch((e: unknown) => e);
 		expect((badRole as Error).message).toMatch(/^HTTP Error: 422 - /);
+	});
+});
+
+describe('DocuSeal SDK: templates and submissions from templates (issue 14)', () => {
+	let templateId: number;
+	beforeEach(() => {
+		templateId = simulator.addTemplate({
+			name: 'Offer Letter',
+			pdf: contractPdf('Offer Letter'),
+			roles: ['Candidate', 'HR'],
+			fields: [
+				{ name: 'Salary', type: 'text', role: 'Candidate' },
+				{ name: 'Candidate Signature', type: 'signature', role: 'Candidate' },
+				{ name: 'HR Signature', type: 'signature', role: 'HR' },
+			],
+		});
+	});
+
+	it('lists templates (TemplateList) and reads one (Template)', async () => {
+		simulator.addTemplate({ name: 'NDA', roles: ['Signer'], fields: [{ name: 'Sig', type: 'signature', role: 'Signer' }] });
+		const list = await docuseal.listTemplates({ limit: 10, q: 'offer' });
+		expectType(list, 'GetTemplatesResponse');
+		expect(list.data.map((t) => t.name)).toEqual(['Offer Letter']);
+		const template = await docuseal.getTemplate(templateId);
+		expectType(template, 'GetTemplateResponse');
+		expect(template.submitters.map((s) => s.name)).toEqual(['Candidate', 'HR']);
+		expect(template.fields.map((f) => [f.name, template.submitters.find((s) => s.uuid === f.submitter_uuid)?.name])).toEqual([
+			['Salary', 'Candidate'],
+			['Candidate Signature', 'Candidate'],
+			['HR Signature', 'HR'],
+		]);
+	});
+
+	it('creates a submission from the template with prefilled values (the SDK\'s /submissions/init answer)', async () => {
+		const created = await docuseal.createSubmission({
+			template_id: templateId,
+			send_email: true,
+			submitters: [
+				{ role: 'Candidate', email: 'cara@example.com', name: 'Cara', values: { Salary: '70000' } },
+				{ role: 'HR', email: 'hr@example.com' },
+			],
+		});
+		expect(typeDifferences(created.submitters, aliases.get('CreateSubmissionResponse')!, 'submitters')).toEqual([]);
+		expect(created.id).toEqual(expect.any(Number));
+		expect(created.submitters.map((s) => [s.role, s.status, s.values])).toEqual([
+			['Candidate', 'sent', [{ field: 'Salary', value: '70000' }]],
+			['HR', 'awaiting', []],
+		]);
+		expect(created.submitters[0].embed_src).toMatch(/\/s\/[\w-]+$/);
+		const submission = await docuseal.getSubmission(created.id);
+		expectType(submission, 'GetSubmissionResponse');
+		expect(submission.template?.name).toBe('Offer Letter');
+	});
+
+	it('creates many submissions in one POST /submissions (`submissions: [{ submitters }]`): a flat CreateSubmissionResponse', async () => {
+		const answer = await fetch(`${simulator.apiBaseUrl}/submissions`, {
+			method: 'POST',
+			headers: { 'x-auth-token': API_KEY, 'content-type': 'application/json' },
+			body: JSON.stringify({
+				template_id: templateId,
+				submissions: [{ submitters: [{ role: 'Candidate', email: 'one@example.com' }] }, { submitters: [{ role: 'Candidate', email: 'two@example.com' }] }],
+			}),
+		});
+		expect(answer.status).toBe(200);
+		const created = (await answer.json()) as Array<{ submission_id: number; email: string }>;
+		expectType(created, 'CreateSubmissionResponse');
+		expect(created.map((s) => s.email)).toEqual(['one@example.com', 'two@example.com']);
+		expect(new Set(created.map((s) => s.submission_id)).size).toBe(2);
+	});
+
+	it('sets a submitter\'s completed_redirect_url and answers its embed_src (SubmitterUpdateResult)', async () => {
+		const created = await docuseal.createSubmission({ template_id: templateId, submitters: [{ role: 'Candidate', email: 'cara@example.com' }] });
+		const updated = await docuseal.updateSubmitter(created.submitters[0].id, { completed_redirect_url: 'https://app.example/done' });
+		expectType(updated, 'UpdateSubmitterResponse');
+		expect(updated.embed_src).toBe(created.submitters[0].embed_src);
 	});
 });
 

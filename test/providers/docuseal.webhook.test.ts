@@ -75,6 +75,16 @@ describe('DocuSeal webhook (HMAC signing secret)', () => {
 		expect(json).toContain('https://docuseal.com/file/nda.pdf');
 	});
 
+	it('strips the submission preview links (/e/<submission slug>, which open the completed documents to whoever holds them)', () => {
+		const body = formCompletedBody();
+		(body.data as Record<string, unknown>).submission_url = 'https://docuseal.com/e/Zk3xPq9LmT';
+		(body.data.submission as Record<string, unknown>).url = 'https://docuseal.com/e/Zk3xPq9LmT';
+		const [event] = docusealWebhook.normalize(signed(body), hmac, NOW);
+		const json = JSON.stringify(event.payload);
+		expect(json).not.toContain('Zk3xPq9LmT');
+		expect(event.payload).toMatchObject({ data: { submission: { id: 1207, status: 'completed' } } });
+	});
+
 	it('maps submission events by the submission id', () => {
 		const body = {
 			event_type: 'submission.completed',

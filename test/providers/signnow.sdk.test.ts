@@ -31,10 +31,13 @@ interface SignNowSdk {
 	oauth2: Record<'requestToken' | 'verify' | 'refreshToken', SdkMethod>;
 	user: Record<'retrieve', SdkMethod>;
 	document: Record<
-		'create' | 'fieldextract' | 'view' | 'update' | 'download' | 'invite' | 'cancelFieldInvite' | 'cancelFreeFormInvite' | 'remove',
+		'create' | 'fieldextract' | 'view' | 'update' | 'download' | 'invite' | 'cancelFieldInvite' | 'cancelFreeFormInvite' | 'remove' | 'history',
 		SdkMethod
 	>;
 	webhook: Record<'create' | 'list', SdkMethod>;
+	template: Record<'create' | 'duplicate' | 'bulkInvite', SdkMethod>;
+	folder: Record<'list' | 'documents', SdkMethod>;
+	embedded: Record<'createInvite' | 'generateInviteLink', SdkMethod>;
 }
 
 const load = createRequire(__filename);
@@ -369,6 +372,74 @@ describe('invites', () => {
 /* ---------------------------------------------------------------------------------------- */
 /* Event subscriptions                                                                       */
 /* ---------------------------------------------------------------------------------------- */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Templates, folders, prefilled texts, embedded invites, history, bulk invite (issue 14)     */
+/* ---------------------------------------------------------------------------------------- */
+
+describe('templates and embedded invites', () => {
+	async function template(name: string, fields: Array<Record<string, unknown>>): Promise<string> {
+		const id = await upload(`${name}.pdf`, contractPdf(name, 1));
+		await call(sdk.document.update, { id, fields: { client_timestamp: 0, fields }, token });
+		const answer = (await call(sdk.template.create, { document_id: id, document_name: name, token })) as { id: string };
+		expect(shapeProblems(answer, typedef('lib/template/index.js', 'TemplateCreateResponse'))).toEqual([]);
+		return answer.id;
+	}
+
+	test('template.create, folder.list / folder.documents (the template is in a folder), template.duplicate, prefill-texts', async () => {
+		const id = await template('SDK Offer', [field(), field({ type: 'text', name: 'Salary', y: 300 })]);
+		const root = (await call(sdk.folder.list, { token })) as { id: string; folders: Array<{ id: string; name: string }> };
+		expect(root.folders.map((folder) => folder.name)).toEqual(['Documents', 'Templates', 'Archive', 'Trash Bin']);
+		const templates = root.folders.find((folder) => folder.name === 'Templates')!;
+		const folder = (await call(sdk.folder.documents, { id: templates.id, token })) as { documents: Array<{ id: string; template: boolean }> };
+		// The SDK asks without entity_type, SignNow's default (document-all): documents only.
+		expect(folder.documents).toEqual([]);
+		const listed = (await sdkRequest('GET', `/folder/${templates.id}?entity_type=template`, { type: 'Bearer', token })) as { documents: Array<{ id: string; template: boolean }> };
+		expect(listed.documents.map((document) => [document.id, document.template])).toEqual([[id, true]]);
+		expect(shapeProblems(listed.documents[0], typedef('lib/document/index.js', 'DocumentViewResponse'))).toEqual([]);
+
+		const copy = (await call(sdk.template.duplicate, { id, name: 'Offer for Cara', token })) as { id: string; name: string };
+		expect(shapeProblems(copy, typedef('lib/template/index.js', 'TemplateDuplicateResponse'))).toEqual([]);
+		expect(copy.name).toBe('Offer for Cara');
+		// 1.8.2 has no prefill method: the SDK's own transport sends it.
+		await sdkRequest('PUT', `/v2/documents/${copy.id}/prefill-texts`, { type: 'Bearer', token }, { fields: [{ field_name: 'Salary', prefilled_text: '70000' }] });
+		const view = (await call(sdk.document.view, { id: copy.id, token })) as { template: boolean; fields: Array<{ json_attributes: { name?: string; prefilled_text?: string } }> };
+		expect(view.template).toBe(false);
+		expect(view.fields.find((f) => f.json_attributes.name === 'Salary')?.json_attributes.prefilled_text).toBe('70000');
+	});
+
+	test('embedded.createInvite and embedded.generateInviteLink (link_expiration null: SignNow\'s default)', async () => {
+		const id = await upload('embedded.pdf', contractPdf('Embedded', 1));
+		await call(sdk.document.update, { id, fields: { client_timestamp: 0, fields: [field()] }, token });
+		const view = (await call(sdk.document.view, { id, token })) as { roles: Array<{ unique_id: string }> };
+		const created = (await call(sdk.embedded.createInvite, { document_id: id, invites: [{ email: 'embedded@example.com', role_id: view.roles[0].unique_id, order: 1, auth_method: 'none' }], token })) as { data: Array<Record<string, unknown>> };
+		expect(shapeProblems(created, typedef('lib/embedded/index.js', 'EmbeddedCreateInvitesResponse'))).toEqual([]);
+		expect(shapeProblems(created.data[0], typedef('lib/embedded/index.js', 'EmbeddedInvite'))).toEqual([]);
+		const link = (await call(sdk.embedded.generateInviteLink, { document_id: id, field_invite_unique_id: created.data[0].id, link_expiration: null, auth_method: 'none', token })) as { data: { link: string } };
+		expect(shapeProblems(link, typedef('lib/embedded/index.js', 'EmbeddedGenerateLinkResponse'))).toEqual([]);
+		expect(shapeProblems(link.data, typedef('lib/embedded/index.js', 'EmbeddedGeneratedLink'))).toEqual([]);
+		const after = (await call(sdk.document.view, { id, token })) as { field_invites: Array<{ is_embedded: boolean }> };
+		expect(after.field_invites.map((invite) => invite.is_embedded)).toEqual([true]);
+	});
+
+	test('document.history answers DocumentEvent[]', async () => {
+		const id = await upload('history.pdf', contractPdf('History', 1));
+		const events = (await call(sdk.document.history, { id, token })) as unknown[];
+		expect(events.length).toBeGreaterThan(0);
+		for (const event of events) expect(shapeProblems(event, typedef('lib/document/index.js', 'DocumentEvent'))).toEqual([]);
+	});
+
+	test('template.bulkInvite sends the CSV file with folder_id: TemplateBulkInviteResponse', async () => {
+		const id = await template('SDK Policy', [field({ role: 'Employee' }), field({ type: 'text', role: 'Employee', name: 'Department', y: 300 })]);
+		const root = (await call(sdk.folder.list, { token })) as { folders: Array<{ id: string; name: string }> };
+		const folderId = root.folders.find((folder) => folder.name === 'Documents')!.id;
+		const csv = file('bulk.csv', Buffer.from('Employee,Department\r\none@example.com,Sales\r\ntwo@example.com,Ops\r\n'));
+		const answer = await call(sdk.template.bulkInvite, { id, data: { file: csv, folder_id: folderId, document_name: 'Policy', subject: 'Sign', email_message: 'Please' }, token });
+		expect(shapeProblems(answer, typedef('lib/template/index.js', 'TemplateBulkInviteResponse'))).toEqual([]);
+		const job = sim.state.bulkInvites.at(-1)!;
+		expect(job.documentIds.map((documentId) => sim.state.documents.get(documentId)!.fieldInvites[0].email)).toEqual(['one@example.com', 'two@example.com']);
+	});
+});
 
 describe('event subscriptions', () => {
 	test('webhooks 2.0 (POST /api/v2/events, GET and DELETE /v2/event-subscriptions) through the SDK\'s transport', async () => {

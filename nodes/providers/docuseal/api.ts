@@ -6,7 +6,8 @@
  *   GET    /submissions/{id}           status, submitters, combined_document_url (documents + audit log)
  *   GET    /submissions/{id}/documents?merge=true  { documents: [{ name, url }] }, the URL needs no token
  *   DELETE /submissions/{id}           archives the submission
- *   PUT    /submitters/{id}            { send_email: true } emails a submitter again
+ *   PUT    /submitters/{id}            { send_email: true } emails a submitter again; { completed_redirect_url } for a signing link
+ *   GET    /templates[/{id}], POST /submissions  templates and what is sent from them (./templates.ts)
  * Errors: `{ error: "…" }` (401, 404, 422).
  *
  * DocuSeal orders signers one way or the other: `preserved` (one after another, in list order)
@@ -23,6 +24,7 @@ import {
 } from '../adapter';
 import { assertSignersPresent, signerIndexOfField } from '../signature-request';
 import { docuSealBaseUrl } from './environment';
+import { bulkSend, createFromTemplate, getTemplate, listTemplates, toTemplateSummary } from './templates';
 
 interface DocuSealSubmitter {
 	id: number;
@@ -30,6 +32,9 @@ interface DocuSealSubmitter {
 	name?: string | null;
 	role: string;
 	status: string;
+	/** Opens this person's signing form: `<DocuSeal app>/s/<slug>`. */
+	slug?: string;
+	embed_src?: string;
 }
 
 export interface DocuSealSubmission {
@@ -40,6 +45,8 @@ export interface DocuSealSubmission {
 	created_at?: string;
 	updated_at?: string;
 	combined_document_url?: string | null;
+	audit_log_url?: string | null;
+	completed_at?: string | null;
 	submitters?: DocuSealSubmitter[];
 	template?: { name?: string } | null;
 }
@@ -86,8 +93,27 @@ function submissionPath(documentId: string, suffix = ''): string {
 	return `/submissions/${documentId}${suffix}`;
 }
 
-async function getSubmission(client: ProviderClient, documentId: string): Promise<DocuSealSubmission> {
-	return await client.request<DocuSealSubmission>({ method: 'GET', path: submissionPath(documentId) });
+async function getSubmission(client: ProviderClient, documentId: string, include?: string): Promise<DocuSealSubmission> {
+	return await client.request<DocuSealSubmission>({ method: 'GET', path: submissionPath(documentId), query: { include } });
+}
+
+function submitterByEmail(submission: DocuSealSubmission, email: string): DocuSealSubmitter {
+	const submitter = submission.submitters?.find((s) => (s.email ?? '').toLowerCase() === email.trim().toLowerCase());
+	if (!submitter) {
+		const emails = (submission.submitters ?? []).map((s) => s.email).filter(Boolean).join(', ');
+		throw new ProviderInputError(`${email} is not a submitter of DocuSeal submission ${submission.id}`, emails ? `Submitters: ${emails}.` : undefined);
+	}
+	return submitter;
+}
+
+/**
+ * Where DocuSeal's signing forms live: the web app that serves the API (`https://host/api` → `https://host`;
+ * the clouds' `api.` hosts → the app hosts, as DocuSeal's `embed_src` values show: `https://docuseal.com/s/<slug>`).
+ */
+export function docuSealAppUrl(baseUrl: string): string {
+	const url = new URL(baseUrl);
+	if (/^api\./.test(url.hostname)) return `${url.protocol}//${url.hostname.slice(4)}${url.port ? `:${url.port}` : ''}`;
+	return `${url.origin}${url.pathname.replace(/\/api\/?$/, '').replace(/\/+$/, '')}`;
 }
 
 /** `preserved` for a strict sequence, `random` for everyone at once; signers sorted for `preserved`. */
@@ -175,7 +201,9 @@ export const docuSealAdapter: ProviderAdapter = {
 			let url: string | undefined;
 			let fileName = `submission-${documentId}.pdf`;
 			if (withHistory) {
-				url = (await getSubmission(client, documentId)).combined_document_url ?? undefined;
+				// DocuSeal builds the combined PDF on request only when asked to include it (unless the
+				// account combines every result); without `include` a completed submission may answer null.
+				url = (await getSubmission(client, documentId, 'combined_document_url')).combined_document_url ?? undefined;
 				if (!url) throw new ProviderInputError(`DocuSeal has no combined document with the audit log for submission ${documentId} yet`);
 			} else {
 				const answer = await client.request<{ documents?: Array<{ name: string; url: string }> }>({
@@ -196,10 +224,61 @@ export const docuSealAdapter: ProviderAdapter = {
 		async delete(client, documentId) {
 			await client.request({ method: 'DELETE', path: submissionPath(documentId) });
 		},
+
+		/** The audit log PDF (`audit_log_url`), which DocuSeal has once every submitter has completed. */
+		async auditCertificate(client, documentId) {
+			const submission = await getSubmission(client, documentId);
+			if (!submission.audit_log_url) {
+				throw new ProviderInputError(
+					`DocuSeal submission ${documentId} has no audit log yet`,
+					`DocuSeal writes the audit log when every submitter has completed; the submission is ${submission.status}.`,
+				);
+			}
+			const file = await client.request({ method: 'GET', path: submission.audit_log_url, response: 'binary', auth: 'none' });
+			return { data: file.data, mimeType: 'application/pdf', fileName: file.fileName ?? `submission-${documentId}-audit-log.pdf` };
+		},
 	},
 
-	invite: {},
+	template: {
+		list: listTemplates,
+		async get(client, templateId) {
+			return toTemplateSummary(await getTemplate(client, templateId));
+		},
+	},
 
+	invite: {
+		/**
+		 * The submitter's signing form. With a return URL the submitter is updated
+		 * (`completed_redirect_url`) and DocuSeal's answer carries the `embed_src`; otherwise the link
+		 * is the app's `/s/<slug>`, which is what `embed_src` holds.
+		 */
+		async signingLink(client, { documentId, email, returnUrl }) {
+			const submission = await getSubmission(client, documentId);
+			const submitter = submitterByEmail(submission, email);
+			if (submitter.status === 'completed' || submitter.status === 'declined') {
+				throw new ProviderInputError(`${email} has already ${submitter.status === 'completed' ? 'signed' : 'declined'} DocuSeal submission ${documentId}`, 'A signing link is only useful to someone who has not signed yet.');
+			}
+			let url: string | undefined;
+			let raw: unknown = submitter;
+			if (returnUrl) {
+				const updated = await client.request<DocuSealSubmitter>({
+					method: 'PUT',
+					path: `/submitters/${submitter.id}`,
+					body: { kind: 'json', data: { completed_redirect_url: returnUrl } },
+				});
+				url = updated.embed_src;
+				raw = updated;
+			}
+			url ??= submitter.embed_src;
+			if (!url) {
+				if (!submitter.slug) throw new ProviderInputError(`DocuSeal did not return a signing link for ${email}`);
+				url = `${docuSealAppUrl(docuSealBaseUrl(client.credentials))}/s/${encodeURIComponent(submitter.slug)}`;
+			}
+			return { documentId, email: submitter.email ?? email, url, raw };
+		},
+	},
+
+	// DocuSeal's API has no webhook endpoints: webhooks are set in Settings → Webhooks (docs/providers/docuseal.md).
 	webhook: {},
 
 	signatureRequest: {
@@ -223,5 +302,11 @@ export const docuSealAdapter: ProviderAdapter = {
 			});
 			return toDocumentDetails(await getSubmission(client, documentId));
 		},
+
+		async sendFromTemplate(client, input) {
+			return toDocumentDetails(await getSubmission(client, String(await createFromTemplate(client, input))));
+		},
+
+		bulkSend,
 	},
 };

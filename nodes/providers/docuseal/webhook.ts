@@ -113,6 +113,23 @@ function verifySecretHeader(
 	}
 }
 
+/**
+ * The body without the submission's preview links (`submission_url`, `submission.url`:
+ * `/e/<submission slug>`), which show the completed documents to anyone holding them; the slugs
+ * themselves go with the registry's stripping. Form events carry them (Submitters::SerializeForWebhook).
+ */
+function withoutPreviewLinks(body: Record<string, unknown>): Record<string, unknown> {
+	if (!isRecord(body.data)) return body;
+	const data: Record<string, unknown> = { ...body.data };
+	delete data.submission_url;
+	if (isRecord(data.submission)) {
+		const submission = { ...data.submission };
+		delete submission.url;
+		data.submission = submission;
+	}
+	return { ...body, data };
+}
+
 export const docusealWebhook: WebhookHandler<DocusealOptions> = defineWebhookHandler({
 	provider: 'docuseal',
 
@@ -180,7 +197,7 @@ export const docusealWebhook: WebhookHandler<DocusealOptions> = defineWebhookHan
 				signerEmail: isForm ? firstText(data.email) : undefined,
 				occurredAt: toIsoTime(body.timestamp, nowMs),
 				// Submitters' slugs and embed links are stripped by the handler registry.
-				payload: body,
+				payload: withoutPreviewLinks(body),
 			},
 		];
 	},

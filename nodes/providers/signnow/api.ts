@@ -8,11 +8,15 @@
  * `DELETE /document/{id}`, `POST /document/{id}/invite` (role-based or free form),
  * `PUT /document/{id}/fieldinvitecancel`, `PUT /invite/{id}/cancel`, `GET /user`,
  * `POST /api/v2/events`, `GET|DELETE /v2/event-subscriptions[/{id}]` (Bearer, so every
- * credential type can manage its subscriptions).
+ * credential type can manage its subscriptions), `GET /document/{id}/history` (audit trail),
+ * `POST /v2/documents/{id}/embedded-invites[/{invite id}/link]` (signing links). Templates,
+ * sending from them and bulk invites: ./templates.ts.
  */
 import {
 	ProviderInputError,
 	type AddFieldsInput,
+	type SendInviteInput,
+	type SigningLink,
 	type DocumentDetails,
 	type DocumentInvite,
 	type DocumentStatus,
@@ -25,6 +29,7 @@ import {
 } from '../adapter';
 import { assertFieldsOnPages, type PageSize } from '../field-placement';
 import { signNowApiBaseUrl } from './environment';
+import { bulkSend, checkFieldNames, copyTemplate, getTemplateDocument, listTemplates, templateRole, toTemplateSummary } from './templates';
 
 /* ---------------------------------------------------------------------------------------- */
 /* SignNow's shapes (only what we read)                                                      */
@@ -50,6 +55,8 @@ interface SignNowFieldInvite {
 	email: string;
 	role?: string;
 	role_id?: string;
+	/** An embedded invite (signed through a link the sender hands out, no email). */
+	is_embedded?: boolean;
 }
 
 interface SignNowFreeFormRequest {
@@ -62,6 +69,8 @@ interface SignNowFreeFormRequest {
 export interface SignNowDocument {
 	id: string;
 	document_name?: string;
+	/** True for a template (SignNow keeps templates as documents). */
+	template?: boolean;
 	page_count?: string | number;
 	/** Each page with its size (`Page { src, size: { width, height } }` in SignNow's SDK). */
 	pages?: Array<{ src?: string; size?: { width?: number | string; height?: number | string } }>;
@@ -310,6 +319,95 @@ export const SIGNNOW_WEBHOOK_EVENTS = [
 	{ value: 'document.freeform.signed', name: 'Invite Signed (Free Form)' },
 ] as const;
 
+
+/** A role-based invite (`POST /document/{id}/invite` with `to: [{ email, role_id, order }]`). */
+async function sendRoleBasedInvite(client: ProviderClient, input: SendInviteInput, document: SignNowDocument): Promise<InviteResult> {
+	if (input.signers.length === 0) {
+		throw new ProviderInputError('Add at least one signer', 'Each signer needs an email and a role.');
+	}
+	const from = await senderEmail(client, input.from);
+	const subject = input.subject || `${from} asks you to sign ${document.document_name ?? 'a document'}`;
+	const message = input.message || 'Please review and sign the document.';
+	const to = input.signers.map((signer, index) => {
+		const role = resolveRole(document, signer.role);
+		const entry: Record<string, unknown> = {
+			email: signer.email,
+			role_id: role.unique_id,
+			role: role.name,
+			order: signer.order ?? Number(role.signing_order ?? index + 1),
+			subject,
+			message,
+		};
+		if (input.expirationDays !== undefined) entry.expiration_days = input.expirationDays;
+		if (input.reminderDays !== undefined) entry.reminder = input.reminderDays;
+		return entry;
+	});
+	const answer = await client.request<{ status?: string }>({
+		method: 'POST',
+		path: `/document/${encodeURIComponent(input.documentId)}/invite`,
+		body: { kind: 'json', data: { to, from, subject, message } },
+	});
+	return { documentId: input.documentId, status: answer.status ?? 'success', raw: answer };
+}
+
+/** How long an embedded signing link lives, in minutes (SignNow allows 15–45). */
+const SIGNING_LINK_MINUTES = 45;
+
+/**
+ * A signing link for one signer. SignNow issues links for embedded invites only: for a signer of
+ * a pending embedded invite, a fresh link; for a prepared document that nobody was invited to yet
+ * and that has one role, an embedded invite for that signer first. A signer invited by email has
+ * no link (SignNow emails it).
+ */
+async function signingLink(client: ProviderClient, documentId: string, email: string, returnUrl: string | undefined): Promise<SigningLink> {
+	const document = await getDocument(client, documentId);
+	const wanted = email.trim().toLowerCase();
+	const invites = document.field_invites ?? [];
+	let invite = invites.find((candidate) => candidate.email.toLowerCase() === wanted && candidate.status === 'pending');
+	let created: unknown;
+	if (!invite) {
+		if (invites.some((candidate) => candidate.email.toLowerCase() === wanted)) {
+			throw new ProviderInputError(`${email} has no pending invite on SignNow document ${documentId}`, 'They have signed or declined already.');
+		}
+		if (invites.length > 0 || (document.requests ?? []).length > 0) {
+			const invited = invites.map((candidate) => candidate.email).join(', ');
+			throw new ProviderInputError(`${email} is not a signer of SignNow document ${documentId}`, invited ? `Signers: ${invited}.` : undefined);
+		}
+		const roles = document.roles ?? [];
+		if (roles.length !== 1) {
+			throw new ProviderInputError(
+				roles.length === 0 ? 'The document has no fields, so nobody can be given a signing link' : `The document has ${roles.length} roles; a signing link can be made here for a one-role document only`,
+				roles.length === 0
+					? 'Add fields for the signer first.'
+					: `SignNow's embedded invite must name a signer for every role (${roles.map((role) => `"${role.name}"`).join(', ')}).`,
+			);
+		}
+		const entry: Record<string, unknown> = { email: email.trim(), role_id: roles[0].unique_id, role: roles[0].name, order: 1, auth_method: 'none' };
+		if (returnUrl) entry.redirect_uri = returnUrl;
+		created = await client.request({
+			method: 'POST',
+			path: `/v2/documents/${encodeURIComponent(documentId)}/embedded-invites`,
+			body: { kind: 'json', data: { invites: [entry] } },
+		});
+		invite = (await getDocument(client, documentId)).field_invites?.find((candidate) => candidate.email.toLowerCase() === wanted && candidate.status === 'pending');
+		if (!invite) throw new ProviderInputError(`SignNow created no embedded invite for ${email}`);
+	} else if (invite.is_embedded !== true) {
+		throw new ProviderInputError(
+			`${email} was invited by email: SignNow gives signing links for embedded invites only`,
+			'SignNow emails that signer their link. To sign in your app, cancel the invite and ask for the link again (the node then creates an embedded invite), for a one-role document.',
+		);
+	}
+	const expiresAt = new Date(Date.now() + SIGNING_LINK_MINUTES * 60_000).toISOString();
+	const answer = await client.request<{ data?: { link?: string } }>({
+		method: 'POST',
+		path: `/v2/documents/${encodeURIComponent(documentId)}/embedded-invites/${encodeURIComponent(invite.id)}/link`,
+		body: { kind: 'json', data: { auth_method: 'none', link_expiration: SIGNING_LINK_MINUTES } },
+	});
+	const url = answer.data?.link;
+	if (!url) throw new ProviderInputError(`SignNow returned no signing link for ${email}`);
+	return { documentId, email: invite.email, url, expiresAt, raw: created === undefined ? answer : { invite: created, link: answer } };
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* The adapter                                                                               */
 /* ---------------------------------------------------------------------------------------- */
@@ -391,37 +489,54 @@ export const signNowAdapter: ProviderAdapter = {
 		async delete(client, documentId) {
 			await client.request({ method: 'DELETE', path: `/document/${encodeURIComponent(documentId)}` });
 		},
+
+		/**
+		 * SignNow's audit trail of the document (`GET /document/{id}/history`: who viewed, filled,
+		 * signed, from where, when) as a JSON file. SignNow has no separate certificate PDF: the
+		 * history inside the PDF is Download with "Include History".
+		 */
+		async auditCertificate(client, documentId) {
+			const document = await getDocument(client, documentId);
+			const history = await client.request<unknown[]>({ method: 'GET', path: `/document/${encodeURIComponent(documentId)}/history` });
+			const baseName = (document.document_name ?? documentId).replace(/\.pdf$/i, '');
+			return { data: Buffer.from(JSON.stringify(history, null, 2), 'utf8'), fileName: `${baseName}-history.json`, mimeType: 'application/json' };
+		},
+	},
+
+	template: {
+		list: listTemplates,
+		async get(client, templateId) {
+			return toTemplateSummary(await getTemplateDocument(client, templateId));
+		},
+	},
+
+	signatureRequest: {
+		/** Copies the template into a document, prefills its text fields, and invites each role's recipient. */
+		async sendFromTemplate(client, input) {
+			const template = await getTemplateDocument(client, input.templateId);
+			if (input.recipients.length === 0) throw new ProviderInputError('Add at least one recipient', 'Each recipient fills one role of the template.');
+			const signers = input.recipients.map((recipient) => ({ email: recipient.email, role: templateRole(template, recipient.role).name, order: recipient.order }));
+			// SignNow's role-based invite needs a signer for every role of the document.
+			const missing = (template.roles ?? []).filter((role) => !signers.some((signer) => signer.role === role.name));
+			if (missing.length > 0) {
+				throw new ProviderInputError(
+					`Every role of SignNow template ${template.id} needs a recipient; missing: ${missing.map((role) => `"${role.name}"`).join(', ')}`,
+					`Roles in this template: ${(template.roles ?? []).map((role) => `"${role.name}"`).join(', ')}.`,
+				);
+			}
+			const prefill = checkFieldNames(template, input.fieldValues);
+			const documentId = await copyTemplate(client, template, input.title, prefill);
+			const document = await getDocument(client, documentId);
+			await sendRoleBasedInvite(client, { documentId, signers, subject: input.subject, message: input.message }, document);
+			return toDocumentDetails(await getDocument(client, documentId));
+		},
+
+		bulkSend,
 	},
 
 	invite: {
 		async send(client, input) {
-			const document = await getDocument(client, input.documentId);
-			if (input.signers.length === 0) {
-				throw new ProviderInputError('Add at least one signer', 'Each signer needs an email and a role.');
-			}
-			const from = await senderEmail(client, input.from);
-			const subject = input.subject || `${from} asks you to sign ${document.document_name ?? 'a document'}`;
-			const message = input.message || 'Please review and sign the document.';
-			const to = input.signers.map((signer, index) => {
-				const role = resolveRole(document, signer.role);
-				const entry: Record<string, unknown> = {
-					email: signer.email,
-					role_id: role.unique_id,
-					role: role.name,
-					order: signer.order ?? Number(role.signing_order ?? index + 1),
-					subject,
-					message,
-				};
-				if (input.expirationDays !== undefined) entry.expiration_days = input.expirationDays;
-				if (input.reminderDays !== undefined) entry.reminder = input.reminderDays;
-				return entry;
-			});
-			const answer = await client.request<{ status?: string }>({
-				method: 'POST',
-				path: `/document/${encodeURIComponent(input.documentId)}/invite`,
-				body: { kind: 'json', data: { to, from, subject, message } },
-			});
-			return { documentId: input.documentId, status: answer.status ?? 'success', raw: answer };
+			return await sendRoleBasedInvite(client, input, await getDocument(client, input.documentId));
 		},
 
 		async sendFreeForm(client, input) {
@@ -435,6 +550,10 @@ export const signNowAdapter: ProviderAdapter = {
 				body: { kind: 'json', data },
 			});
 			return { documentId: input.documentId, inviteId: answer.id, status: answer.result ?? 'success', raw: answer };
+		},
+
+		async signingLink(client, { documentId, email, returnUrl }) {
+			return await signingLink(client, documentId, email, returnUrl);
 		},
 
 		/** Cancels whatever is pending: role-based invites in one call, free-form ones one by one. */

@@ -52,6 +52,9 @@ interface Submitter {
 	sent_at: string | null;
 	completed_at: string | null;
 	emailsSent: number;
+	/** Prefilled values, by field name. */
+	values?: Record<string, string>;
+	completedRedirectUrl?: string;
 }
 
 interface Field {
@@ -77,11 +80,29 @@ export interface Submission {
 	template: { id: number; roleUuids: Map<string, string>; fieldUuids: string[] };
 	fields: Field[];
 	submitters: Submitter[];
+	source?: 'api' | 'bulk';
+	/** The combined PDF has been built (asked for once with `include=combined_document_url`). */
+	combinedBuilt?: boolean;
+}
+
+/** A template as someone made it in DocuSeal's builder: roles (submitters) and named fields per role. */
+export interface Template {
+	id: number;
+	slug: string;
+	name: string;
+	pdf: Buffer;
+	attachmentUuid: string;
+	roles: Array<{ name: string; uuid: string }>;
+	fields: Array<{ uuid: string; name: string; type: string; role: string; required: boolean }>;
+	created_at: string;
+	updated_at: string;
+	archived_at: string | null;
 }
 
 export interface DocuSealSimulatorState {
 	apiKey: string;
 	submissions: Map<number, Submission>;
+	templates: Map<number, Template>;
 	files: Map<string, Buffer>;
 	webhook?: { url: string; secret: string };
 	/** Every attempt, in order; `retryInMs` is when it is tried again (null: not retried, or given up). */
@@ -165,6 +186,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 	const state: DocuSealSimulatorState = {
 		apiKey: options.apiKey ?? `ds_${randomBytes(20).toString('hex')}`,
 		submissions: new Map(),
+		templates: new Map(),
 		files: new Map(),
 		deliveries: [],
 		requests: [],
@@ -197,7 +219,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 		return Buffer.concat([submission.document.data, Buffer.from(`\n% signed by: ${submission.submitters.map((s) => s.email).join(', ')}\n`)]);
 	}
 
-	function submitterJson(submitter: Submitter, submission: Submission) {
+	function submitterJson(submitter: Submitter, submission: Submission, withUrls = false) {
 		return {
 			id: submitter.id,
 			submission_id: submission.id,
@@ -215,8 +237,8 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 			declined_at: null,
 			created_at: submission.created_at,
 			updated_at: submission.updated_at,
-			embed_src: `${listening.url}/s/${submitter.slug}`,
-			values: [],
+			...(withUrls ? { embed_src: `${listening.url}/s/${submitter.slug}` } : {}),
+			values: Object.entries(submitter.values ?? {}).map(([field, value]) => ({ field, value })),
 			// A submitter's copy of the documents exists once they have completed the form.
 			documents: submitter.completed_at ? [{ name: submission.name, url: fileUrl(signedDocument(submission), submission.name) }] : [],
 			metadata: {},
@@ -224,16 +246,17 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 		};
 	}
 
-	function submissionJson(submission: Submission) {
+	function submissionJson(submission: Submission, include = '') {
 		const completed = submissionStatus(submission) === 'completed';
+		if (completed && include.includes('combined_document_url')) submission.combinedBuilt = true;
 		return {
 			id: submission.id,
 			name: submission.name,
 			slug: submission.slug,
-			source: 'api',
+			source: submission.source ?? 'api',
 			submitters_order: submission.order,
 			audit_log_url: completed ? fileUrl(Buffer.from('%PDF-1.4\n% Audit Log\n'), 'Audit Log') : null,
-			combined_document_url: completed ? fileUrl(Buffer.concat([signedDocument(submission), Buffer.from('% Audit Log\n')]), submission.name) : null,
+			combined_document_url: completed && submission.combinedBuilt ? fileUrl(Buffer.concat([signedDocument(submission), Buffer.from('% Audit Log\n')]), submission.name) : null,
 			created_at: submission.created_at,
 			updated_at: submission.updated_at,
 			archived_at: submission.archived_at,
@@ -243,7 +266,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 			variables: {},
 			submitters: submission.submitters.map((s) => submitterJson(s, submission)),
 			// A one-off submission from a PDF is backed by a template DocuSeal creates for it.
-			template: { id: submission.template.id, name: submission.name, external_id: null, folder_name: 'Default', created_at: submission.created_at, updated_at: submission.updated_at },
+			template: { id: submission.template.id, name: state.templates.get(submission.template.id)?.name ?? submission.name, external_id: null, folder_name: 'Default', created_at: submission.created_at, updated_at: submission.updated_at },
 			created_by_user: { id: 1, email: 'owner@example.com', first_name: 'Olive', last_name: 'Owner' },
 			submission_events: [],
 			documents: completed ? [{ name: submission.name, url: fileUrl(signedDocument(submission), submission.name) }] : [],
@@ -376,6 +399,203 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 		return submission;
 	}
 
+	/* ---- templates and submissions from templates (issue 14) ---------------------------------- */
+
+	function templateJson(template: Template) {
+		const created = template.created_at;
+		return {
+			id: template.id,
+			slug: template.slug,
+			name: template.name,
+			preferences: {},
+			schema: [{ attachment_uuid: template.attachmentUuid, name: template.name }],
+			fields: template.fields.map((field) => ({
+				uuid: field.uuid,
+				submitter_uuid: template.roles.find((role) => role.name === field.role)!.uuid,
+				name: field.name,
+				type: field.type,
+				required: field.required,
+				areas: [{ x: 72, y: 600, w: 200, h: 30, attachment_uuid: template.attachmentUuid, page: 1 }],
+			})),
+			variables_schema: {},
+			submitters: template.roles.map((role) => ({ ...role })),
+			author_id: 1,
+			archived_at: template.archived_at,
+			created_at: created,
+			updated_at: template.updated_at,
+			source: 'native',
+			external_id: null,
+			folder_id: 1,
+			folder_name: 'Default',
+			author: { id: 1, first_name: 'Olive', last_name: 'Owner', email: 'owner@example.com' },
+			documents: [{ id: template.id * 10, uuid: template.attachmentUuid, url: fileUrl(template.pdf, template.name), preview_image_url: `${listening.url}/file/preview/${template.attachmentUuid}/0.png`, filename: `${template.name}.pdf` }],
+		};
+	}
+
+	/** A template as made in DocuSeal's builder (the tests' stand-in for a person preparing one). */
+	function addTemplate(input: { name: string; roles: string[]; fields: Array<{ name: string; type?: string; role: string; required?: boolean }>; pdf?: Buffer }): number {
+		const now = iso();
+		const template: Template = {
+			id: nextTemplateId++,
+			slug: randomBytes(7).toString('base64url'),
+			name: input.name,
+			pdf: input.pdf ?? Buffer.from('%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF\n'),
+			attachmentUuid: randomUUID(),
+			roles: input.roles.map((name) => ({ name, uuid: randomUUID() })),
+			fields: input.fields.map((field) => ({ uuid: randomUUID(), name: field.name, type: field.type ?? 'text', role: field.role, required: field.required ?? true })),
+			created_at: now,
+			updated_at: now,
+			archived_at: null,
+		};
+		for (const field of template.fields) if (!input.roles.includes(field.role)) throw new Error(`addTemplate: field ${field.name} has an unknown role ${field.role}`);
+		state.templates.set(template.id, template);
+		return template.id;
+	}
+
+	type CreateError = { error: string };
+
+	/** One submission from a template, as Submissions::CreateFromSubmitters builds it (null: no submitter given). */
+	function submissionFromTemplate(template: Template, submittersIn: Record<string, unknown>[], json: Record<string, unknown>, source: 'api' | 'bulk'): Submission | CreateError | null {
+		const taken = new Set<string>();
+		const submitters: Submitter[] = [];
+		const order = json.order === 'random' ? 'random' : 'preserved';
+		for (const [index, raw] of submittersIn.entries()) {
+			const values = isObject(raw.values) ? raw.values : undefined;
+			const roleName = typeof raw.role === 'string' && raw.role !== '' ? raw.role : undefined;
+			let role = roleName ? template.roles.find((r) => r.name.toLowerCase() === roleName.toLowerCase()) : undefined;
+			// With values, an unknown role is an error; without, DocuSeal takes the template's n-th role.
+			if (roleName && !role && values) return { error: `Unknown submitter role: ${roleName}. Template defines ${JSON.stringify(template.roles.map((r) => r.name))}` };
+			role ??= template.roles[index];
+			if (!role) return { error: 'Defined more signing parties than in template' };
+			if (taken.has(role.uuid)) return { error: 'role must be unique in `submitters`.' };
+			taken.add(role.uuid);
+			const kept: Record<string, string> = {};
+			for (const [key, value] of Object.entries(values ?? {})) {
+				// Values for fields the role does not have are ignored, as DocuSeal does.
+				const field = template.fields.find((f) => f.role === role!.name && f.name.toLowerCase() === key.toLowerCase());
+				if (field) kept[field.name] = String(value);
+			}
+			submitters.push({
+				id: nextSubmitterId++,
+				uuid: role.uuid,
+				slug: randomBytes(7).toString('base64url'),
+				email: String(raw.email).toLowerCase(),
+				name: typeof raw.name === 'string' ? raw.name : null,
+				role: role.name,
+				status: 'awaiting',
+				sent_at: null,
+				completed_at: null,
+				emailsSent: 0,
+				values: kept,
+			});
+		}
+		if (submitters.length === 0) return null;
+		const now = iso();
+		const fields: Field[] = template.fields
+			.filter((field) => submitters.some((s) => s.role === field.role))
+			.map((field) => ({ name: field.name, type: field.type, role: field.role, required: field.required, areas: [] }));
+		return {
+			id: nextSubmissionId++,
+			name: typeof json.name === 'string' && json.name !== '' ? json.name : template.name,
+			slug: randomBytes(7).toString('base64url'),
+			order,
+			message: isObject(json.message) ? (json.message as Submission['message']) : undefined,
+			created_at: now,
+			updated_at: now,
+			completed_at: null,
+			archived_at: null,
+			document: { name: template.name, data: template.pdf, pages: Math.max(1, pageCount(template.pdf)), usedTags: false, attachmentUuid: template.attachmentUuid },
+			template: { id: template.id, roleUuids: new Map(template.roles.map((r) => [r.name, r.uuid])), fieldUuids: fields.map((field) => template.fields.find((f) => f.name === field.name && f.role === field.role)!.uuid) },
+			fields,
+			submitters,
+			source,
+		};
+	}
+
+	/** Params::SubmissionCreateValidator's checks that a caller can get wrong. */
+	function validateSubmitters(submitters: unknown, where: string): string | undefined {
+		if (!Array.isArray(submitters)) return `submitters must be a Array in \`${where}\`.`;
+		for (const submitter of submitters) {
+			if (!isObject(submitter)) return `submitters must be a Array of Hash in \`${where}\`.`;
+			if (submitter.email === undefined && submitter.phone === undefined && submitter.name === undefined) return `email or phone or name is required in \`${where}\`.`;
+			if (submitter.email !== undefined && (typeof submitter.email !== 'string' || !EMAIL.test(submitter.email))) return `email is invalid in \`${where}\`.`;
+			if (submitter.values !== undefined && !isObject(submitter.values)) return `values must be a Hash in \`${where}\`.`;
+		}
+		return undefined;
+	}
+
+	/** `POST /submissions` answers the created submitters; `/submissions/init` (the official SDK's) wraps them with the submission. */
+	function createFromTemplate(json: unknown, response: ServerResponse, init: boolean) {
+		if (!isObject(json)) return fail(response, 422, 'Invalid request body');
+		if (json.template_id === undefined) return fail(response, 422, 'template_id is required');
+		const template = state.templates.get(Number(json.template_id));
+		if (!template) return fail(response, 422, 'Template not found');
+		if (template.archived_at) return fail(response, 422, 'Template has been archived');
+		if (template.fields.length === 0) return fail(response, 422, 'Template does not contain fields');
+		if (json.order !== undefined && json.order !== 'random' && json.order !== 'preserved') return fail(response, 422, 'order must be one of preserved, random');
+		if (json.message !== undefined && (!isObject(json.message) || typeof json.message.body !== 'string')) return fail(response, 422, 'body is required in `message`.');
+		let groups: Record<string, unknown>[][];
+		if (json.submitters !== undefined) {
+			const problem = validateSubmitters(json.submitters, 'submitters');
+			if (problem) return fail(response, 422, problem);
+			groups = [(json.submitters as unknown[]).filter(isObject)];
+		} else if (json.submissions !== undefined || json.submission !== undefined) {
+			const list = json.submissions ?? json.submission;
+			if (!Array.isArray(list)) return fail(response, 422, 'submissions must be a Array');
+			groups = [];
+			for (const [index, entry] of list.entries()) {
+				if (!isObject(entry)) return fail(response, 422, `submissions must be a Array of Hash`);
+				const problem = validateSubmitters(entry.submitters, `submissions[${index}]`);
+				if (problem) return fail(response, 422, problem);
+				groups.push((entry.submitters as unknown[]).filter(isObject));
+			}
+		} else return fail(response, 422, 'submitters is required');
+		const made: Submission[] = [];
+		for (const group of groups) {
+			const built = submissionFromTemplate(template, group, json, groups.length > 1 ? 'bulk' : 'api');
+			if (built === null) continue;
+			if ('error' in built) return fail(response, 422, built.error);
+			made.push(built);
+		}
+		for (const submission of made) {
+			if (!isFalse(json.send_email)) notify(submission);
+			state.submissions.set(submission.id, submission);
+			fire('submission.created', submissionJson(submission));
+		}
+		const submitters = made.flatMap((submission) => submission.submitters.map((s) => submitterJson(s, submission, true)));
+		if (!init) return sendJson(response, 200, submitters);
+		return sendJson(response, 200, made.length === 1 ? { id: made[0].id, submitters, expire_at: null, created_at: made[0].created_at } : { submitters });
+	}
+
+	/** The template routes; true when one answered. */
+	function templateRoutes(method: string, path: string, url: URL, body: Buffer, contentType: string | undefined, response: ServerResponse): boolean {
+		if (method === 'GET' && path === '/templates') {
+			const limit = Math.min(Number(url.searchParams.get('limit') ?? 10) || 10, 100);
+			const q = (url.searchParams.get('q') ?? '').toLowerCase();
+			const after = url.searchParams.get('after');
+			const archived = url.searchParams.get('archived') === 'true';
+			const data = [...state.templates.values()]
+				.filter((t) => Boolean(t.archived_at) === archived && t.name.toLowerCase().includes(q) && (after === null || t.id < Number(after)))
+				.sort((a, b) => b.id - a.id)
+				.slice(0, limit)
+				.map(templateJson);
+			sendJson(response, 200, { data, pagination: { count: data.length, next: data.at(-1)?.id ?? null, prev: data[0]?.id ?? null } });
+			return true;
+		}
+		const one = /^\/templates\/(\d+)$/.exec(path);
+		if (method === 'GET' && one) {
+			const template = state.templates.get(Number(one[1]));
+			if (!template) fail(response, 404, 'Not found');
+			else sendJson(response, 200, templateJson(template));
+			return true;
+		}
+		if (method === 'POST' && (path === '/submissions' || path === '/submissions/init')) {
+			createFromTemplate(requestParams(contentType, body), response, path.endsWith('/init'));
+			return true;
+		}
+		return false;
+	}
+
 	const listening = await listen(async (request, response, body) => {
 		const url = new URL(request.url ?? '/', 'http://simulator');
 		const originalEnd = response.end.bind(response);
@@ -434,7 +654,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 
 		if (route === 'GET /submissions') {
 			const limit = Math.min(Number(url.searchParams.get('limit') ?? 10) || 10, 100);
-			const data = [...state.submissions.values()].filter((s) => !s.archived_at).sort((a, b) => b.id - a.id).slice(0, limit).map(submissionJson);
+			const data = [...state.submissions.values()].filter((s) => !s.archived_at).sort((a, b) => b.id - a.id).slice(0, limit).map((s) => submissionJson(s, url.searchParams.get('include') ?? ''));
 			return sendJson(response, 200, { data, pagination: { count: data.length, next: data.at(-1)?.id ?? null, prev: data[0]?.id ?? null } });
 		}
 
@@ -448,7 +668,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 				source: 'api',
 				submitters_order: submission.order,
 				status: submissionStatus(submission),
-				submitters: submission.submitters.map((s) => submitterJson(s, submission)),
+				submitters: submission.submitters.map((s) => submitterJson(s, submission, true)),
 				fields: submission.fields.map((field, index) => ({
 					uuid: submission.template.fieldUuids[index],
 					submitter_uuid: submission.template.roleUuids.get(field.role)!,
@@ -466,7 +686,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 		if (one) {
 			const submission = state.submissions.get(Number(one[1]));
 			if (!submission) return fail(response, 404, 'Not found');
-			if (request.method === 'GET' && !one[2]) return sendJson(response, 200, submissionJson(submission));
+			if (request.method === 'GET' && !one[2]) return sendJson(response, 200, submissionJson(submission, url.searchParams.get('include') ?? ''));
 			if (request.method === 'GET' && one[2]) {
 				const completed = submissionStatus(submission) === 'completed';
 				// Until everyone has signed DocuSeal hands out a preview with the values filled so far.
@@ -482,6 +702,8 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 			}
 		}
 
+		if (templateRoutes(request.method ?? 'GET', path, url, body, request.headers['content-type'], response)) return;
+
 		const submitterMatch = /^\/submitters\/(\d+)$/.exec(path);
 		if (submitterMatch && request.method === 'PUT') {
 			const submission = [...state.submissions.values()].find((s) => s.submitters.some((x) => x.id === Number(submitterMatch[1])));
@@ -495,7 +717,8 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 				submitter.sent_at = iso();
 				if (submitter.status === 'awaiting') submitter.status = 'sent';
 			}
-			return sendJson(response, 200, submitterJson(submitter, submission));
+			if (typeof json.completed_redirect_url === 'string') submitter.completedRedirectUrl = json.completed_redirect_url;
+			return sendJson(response, 200, submitterJson(submitter, submission, true));
 		}
 
 		return fail(response, 404, 'Not found');
@@ -505,6 +728,7 @@ export async function startDocuSealSimulator(options: { apiKey?: string; retryDe
 		url: listening.url,
 		apiBaseUrl: `${listening.url}/api`,
 		state,
+		addTemplate,
 		/** Resolves once every webhook queued so far has been posted (retries due later excepted). */
 		settled: (options?: SettleOptions) => worker.settled(options),
 		async close() {

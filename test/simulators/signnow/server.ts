@@ -228,6 +228,7 @@ function documentJson(state: SignNowState, document: SimDocument) {
 				label: field.label,
 				name: field.name,
 				validator_id: field.validator_id,
+				prefilled_text: field.prefilled_text,
 			},
 			element_id: null,
 		})),
@@ -241,12 +242,13 @@ function documentJson(state: SignNowState, document: SimDocument) {
 			updated: String(invite.updated),
 			expiration_time: String(invite.expiration_time),
 			reminder: String(invite.reminder),
+			is_embedded: invite.embedded === true,
 		})),
 		requests: document.requests.map((request) => ({ ...request })),
 		signatures: document.signatures.map((signature, index) => ({ id: `sig${index}`, email: signature.email })),
 		// The rest of SignNow's document resource (the SDK's DocumentViewResponse): this simulator
 		// models no filled elements, attachments, integrations or groups, so those lists are empty.
-		template: false,
+		template: document.isTemplate === true,
 		thumbnail: {
 			small: `${state.environment}document/${document.id}/thumbnail?size=small`,
 			medium: `${state.environment}document/${document.id}/thumbnail?size=medium`,
@@ -267,7 +269,7 @@ function documentJson(state: SignNowState, document: SimDocument) {
 		originator_organization_settings: [],
 		field_validators: [],
 		settings: { no_document_attachment: false, no_document_file_attachments: false },
-		parent_id: documentsFolderId(document.ownerId),
+		parent_id: document.folderId ?? documentsFolderId(document.ownerId),
 		originator_logo: '',
 		// Each page with its size from the PDF's MediaBox (the SDK's Page { src, size: { width, height } }).
 		pages: Array.from({ length: document.pageCount }, (_, page) => ({
@@ -343,6 +345,7 @@ function handleUpload(state: SignNowState, user: SimUser, request: IncomingMessa
 		signatures: [],
 	};
 	if (extract) setFields(document, extractTags(file.data, pageCount));
+	document.history = [{ event: 'created_document', email: user.email, created: document.created }];
 	state.documents.set(document.id, document);
 	return { id: document.id };
 }
@@ -492,6 +495,7 @@ async function handleInvite(state: SignNowState, user: SimUser, document: SimDoc
 	if (missing.length > 0) fail(400, 65535, `Every role needs a signer; missing: ${missing.map((role) => role.name).join(', ')}`);
 	document.fieldInvites = invites;
 	document.updated = now();
+	for (const invite of invites) document.history?.push({ event: 'create_field_invite', email: invite.email, created: now() });
 	for (const invite of invites) {
 		inBackground(emit(document, 'document.fieldinvite.create', { invite_id: invite.id, signer_email: invite.email, role: invite.role }));
 	}
@@ -645,6 +649,7 @@ async function simulateSign(state: SignNowState, emit: Emit, payload: Record<str
 	for (const invite of pendingInvites) {
 		invite.status = decline ? 'declined' : 'fulfilled';
 		invite.updated = now();
+		document.history?.push({ event: decline ? 'decline_field_invite' : 'fulfilled_field_invite', email: invite.email, created: now() });
 		if (!decline) document.signatures.push({ email: invite.email, signedAt });
 		await emit(document, decline ? 'document.fieldinvite.decline' : 'document.fieldinvite.signed', { invite_id: invite.id, signer_email: invite.email, role: invite.role });
 	}
@@ -666,6 +671,324 @@ async function simulateSign(state: SignNowState, emit: Emit, payload: Record<str
 		await emit(document, 'document.complete', {});
 	}
 	return { document_id: document.id, signed: document.signatures.length, completed: document.completedAt !== undefined };
+}
+
+
+/* ------------------------------------------------------------------------------------------ */
+/* Templates, folders, prefilled texts, embedded invites, history, bulk invites (issue 14)     */
+/* ------------------------------------------------------------------------------------------ */
+
+/** The user's system folders (Root holding Documents, Templates, Archive, Trash Bin), made once. */
+function systemFolders(state: SignNowState, userId: string) {
+	const id = (name: string) => (name === 'Documents' ? documentsFolderId(userId) : createHash('sha1').update(`${name}:${userId}`).digest('hex'));
+	const rootId = id('Root');
+	if (!state.folders.has(rootId)) {
+		state.folders.set(rootId, { id: rootId, name: 'Root', ownerId: userId, parentId: null, system: true, created: 1700000000 });
+		for (const name of ['Documents', 'Templates', 'Archive', 'Trash Bin']) {
+			state.folders.set(id(name), { id: id(name), name, ownerId: userId, parentId: rootId, system: true, created: 1700000000 });
+		}
+	}
+	return { root: rootId, documents: id('Documents'), templates: id('Templates'), trash: id('Trash Bin') };
+}
+
+/** A folder of the user's own (as made in SignNow's web app), for tests. */
+export function addFolder(state: SignNowState, userId: string, name: string, parentId?: string): string {
+	const folders = systemFolders(state, userId);
+	const id = hexId();
+	state.folders.set(id, { id, name, ownerId: userId, parentId: parentId ?? folders.root, system: false, created: now() });
+	return id;
+}
+
+function folderOfDocument(state: SignNowState, document: SimDocument): string {
+	const folders = systemFolders(state, document.ownerId);
+	return document.folderId ?? (document.isTemplate ? folders.templates : folders.documents);
+}
+
+function folderJson(state: SignNowState, folderId: string, user: SimUser, url: URL) {
+	const folder = state.folders.get(folderId);
+	if (!folder || folder.ownerId !== user.id) fail(404, 65582, 'Folder not found');
+	const entityType = url.searchParams.get('entity_type') ?? 'document-all';
+	if (!['document-all', 'all', 'document', 'document-group', 'dgt', 'template'].includes(entityType)) fail(400, 65535, `entity_type "${entityType}" is not supported`);
+	const limit = Number(url.searchParams.get('limit') ?? 100);
+	const offset = Number(url.searchParams.get('offset') ?? 0);
+	if (!Number.isInteger(limit) || limit < 1 || limit > 100) fail(400, 65535, 'limit must be 1–100');
+	if (!Number.isInteger(offset) || offset < 0) fail(400, 65535, 'offset must be 0 or more');
+	const inFolder = [...state.documents.values()].filter((document) => document.ownerId === user.id && folderOfDocument(state, document) === folder.id);
+	const matching = inFolder.filter((document) =>
+		entityType === 'all' ? true : entityType === 'template' ? document.isTemplate === true : entityType === 'document' || entityType === 'document-all' ? document.isTemplate !== true : false,
+	);
+	const children = [...state.folders.values()].filter((child) => child.parentId === folder.id);
+	const count = (id: string, templates: boolean) => [...state.documents.values()].filter((d) => d.ownerId === user.id && folderOfDocument(state, d) === id && (d.isTemplate === true) === templates).length;
+	return {
+		id: folder.id,
+		created: String(folder.created),
+		name: folder.name,
+		user_id: user.id,
+		parent_id: folder.parentId,
+		system_folder: folder.system,
+		shared: false,
+		folders: children.map((child) => ({
+			id: child.id,
+			user_id: user.id,
+			name: child.name,
+			created: String(child.created),
+			shared: false,
+			document_count: String(count(child.id, false)),
+			template_count: String(count(child.id, true)),
+			folder_count: String([...state.folders.values()].filter((f) => f.parentId === child.id).length),
+		})),
+		total_documents: matching.length,
+		documents: matching.sort((a, b) => b.updated - a.updated || a.id.localeCompare(b.id)).slice(offset, offset + limit).map((document) => documentJson(state, document)),
+	};
+}
+
+/** A document's copy as a template or a template's copy as a document: pages, fields and roles, no invites. */
+function copyDocument(state: SignNowState, source: SimDocument, name: string, asTemplate: boolean): SimDocument {
+	const copy: SimDocument = {
+		id: hexId(),
+		ownerId: source.ownerId,
+		name,
+		originalFileName: source.originalFileName,
+		pageCount: source.pageCount,
+		original: source.original,
+		created: now(),
+		updated: now(),
+		fields: [],
+		roles: [],
+		fieldInvites: [],
+		requests: [],
+		signatures: [],
+		isTemplate: asTemplate,
+		history: [{ event: asTemplate ? 'created_template' : 'created_document', email: state.users.get(source.ownerId)?.email ?? '', created: now() }],
+	};
+	setFields(copy, source.fields.map(({ id: _id, role_id: _roleId, ...field }) => ({ ...field })));
+	state.documents.set(copy.id, copy);
+	return copy;
+}
+
+function textOf(value: unknown, name: string, optional = false): string | undefined {
+	if (value === undefined && optional) return undefined;
+	if (typeof value !== 'string' || value.trim() === '') fail(400, 65535, `${name} is required`);
+	return value;
+}
+
+function handlePrefillTexts(document: SimDocument, body: Buffer) {
+	const payload = parseJson(body);
+	if (!isObject(payload) || !Array.isArray(payload.fields) || payload.fields.length === 0) fail(400, 65535, 'fields is required and must be a non-empty array');
+	if (document.isTemplate) fail(400, 65535, 'Prefill texts in a document made from the template, not in the template');
+	if (document.fieldInvites.some((invite) => invite.status === 'pending') || document.signatures.length > 0) fail(400, 65639, 'Document is locked: it has a pending invite or is signed');
+	const updates = payload.fields.map((raw, index) => {
+		if (!isObject(raw)) fail(400, 65535, `fields[${index}] must be an object`);
+		const name = textOf(raw.field_name, `fields[${index}].field_name`)!;
+		if (typeof raw.prefilled_text !== 'string') fail(400, 65535, `fields[${index}].prefilled_text is required`);
+		const targets = document.fields.filter((field) => field.type === 'text' && field.name === name);
+		if (targets.length === 0) fail(400, 65535, `fields[${index}].field_name "${name}": the document has no text field with this name`);
+		return { targets, text: raw.prefilled_text };
+	});
+	for (const { targets, text } of updates) for (const field of targets) field.prefilled_text = text;
+	document.updated = now();
+	return null;
+}
+
+function handleEmbeddedInvites(state: SignNowState, user: SimUser, document: SimDocument, body: Buffer) {
+	const payload = parseJson(body);
+	if (!isObject(payload) || !Array.isArray(payload.invites) || payload.invites.length === 0) fail(400, 65535, 'invites is required');
+	if (document.isTemplate) fail(400, 65535, 'Embedded invites are for documents, not templates');
+	if (document.fields.length === 0) fail(400, 65535, 'The document has no fields');
+	if (document.fieldInvites.length > 0 || document.requests.length > 0) fail(400, 65535, 'The document already has an invite');
+	const emails = new Set<string>();
+	const invites = payload.invites.map((raw, index) => {
+		if (!isObject(raw)) fail(400, 65535, `invites[${index}] must be an object`);
+		const email = textOf(raw.email, `invites[${index}].email`)!;
+		if (!EMAIL.test(email) || email.length > 150) fail(400, 65535, `invites[${index}].email is not a valid email address`);
+		if (email.toLowerCase() === user.email.toLowerCase()) fail(400, 65535, 'The document owner cannot be a signer');
+		if (emails.has(email.toLowerCase())) fail(400, 65535, 'Signers\' email addresses must be unique');
+		emails.add(email.toLowerCase());
+		const byId = typeof raw.role_id === 'string' && raw.role_id !== '';
+		const role = byId ? document.roles.find((r) => r.unique_id === raw.role_id) : document.roles.find((r) => r.name === raw.role);
+		if (!role) fail(400, 65535, `invites[${index}]: the role is not a role of this document`);
+		if (typeof raw.role === 'string' && raw.role !== role.name) fail(400, 65535, `invites[${index}].role does not match role_id`);
+		if (typeof raw.order !== 'number' || !Number.isInteger(raw.order) || raw.order < 1) fail(400, 65535, `invites[${index}].order must be a positive integer`);
+		if (typeof raw.auth_method !== 'string' || !['password', 'email', 'mfa', 'social', 'biometric', 'other', 'none'].includes(raw.auth_method)) fail(400, 65535, `invites[${index}].auth_method is required`);
+		return {
+			id: hexId(),
+			status: 'pending' as const,
+			email,
+			role: role.name,
+			role_id: role.unique_id,
+			order: raw.order,
+			created: now(),
+			updated: now(),
+			expiration_time: now() + 30 * 86400,
+			reminder: 0,
+			embedded: true,
+			redirectUri: typeof raw.redirect_uri === 'string' ? raw.redirect_uri : undefined,
+		};
+	});
+	const missing = document.roles.filter((role) => !invites.some((invite) => invite.role_id === role.unique_id));
+	if (missing.length > 0) fail(400, 65535, `Every role needs a signer; missing: ${missing.map((role) => role.name).join(', ')}`);
+	document.fieldInvites = invites;
+	document.updated = now();
+	for (const invite of invites) document.history?.push({ event: 'create_embedded_invite', email: invite.email, created: now() });
+	return { data: invites.map((invite) => ({ id: invite.id, email: invite.email, role_id: invite.role_id, order: invite.order, status: invite.status })) };
+}
+
+function handleEmbeddedLink(state: SignNowState, document: SimDocument, inviteId: string, body: Buffer, baseUrl: string) {
+	const payload = parseJson(body);
+	if (!isObject(payload)) fail(400, 65535, 'Request body must be JSON');
+	const invite = document.fieldInvites.find((candidate) => candidate.id === inviteId);
+	if (!invite || !invite.embedded) fail(404, 65582, 'Embedded invite not found');
+	if (invite.status !== 'pending') fail(400, 65535, 'The invite is not pending');
+	if (typeof payload.auth_method !== 'string') fail(400, 65535, 'auth_method is required');
+	// The SDK documents `link_expiration` as 15–45 minutes or null (SignNow's default then).
+	const minutes = payload.link_expiration === undefined || payload.link_expiration === null ? 15 : Number(payload.link_expiration);
+	if (!Number.isInteger(minutes) || minutes < 15 || minutes > 45) fail(400, 65535, 'link_expiration must be 15–45 minutes');
+	const token = hexId(24);
+	state.signingLinks.set(token, { documentId: document.id, inviteId, expiresAt: Date.now() + minutes * 60_000 });
+	return { data: { link: `${baseUrl}/webapp/document/${document.id}/invite?token=${token}` } };
+}
+
+function historyJson(state: SignNowState, document: SimDocument) {
+	return (document.history ?? []).map((entry, index) => ({
+		unique_id: createHash('sha1').update(`${document.id}:${index}`).digest('hex'),
+		user_id: state.userByEmail(entry.email)?.id ?? null,
+		document_id: document.id,
+		client_app_name: 'signNow API',
+		ip_address: '127.0.0.1',
+		email: entry.email,
+		event: entry.event,
+		created: String(entry.created),
+		client_timestamp: null,
+		element_id: null,
+		field_id: entry.field_id ?? null,
+		json_attributes: null,
+		origin: 'original',
+	}));
+}
+
+/** A CSV line's cells (RFC 4180: quotes, doubled quotes inside). */
+function csvCells(line: string): string[] {
+	const cells: string[] = [];
+	let cell = '';
+	let quoted = false;
+	for (let i = 0; i < line.length; i++) {
+		const c = line[i];
+		if (quoted) {
+			if (c === '"' && line[i + 1] === '"') (cell += '"'), i++;
+			else if (c === '"') quoted = false;
+			else cell += c;
+		} else if (c === '"') quoted = true;
+		else if (c === ',') cells.push(cell), (cell = '');
+		else cell += c;
+	}
+	cells.push(cell);
+	return cells;
+}
+
+/**
+ * `POST /template/{id}/bulkinvite`: a CSV with a header naming the template's one open role and
+ * prefilled text fields, then one signer per line. SignNow queues the job and answers at once.
+ */
+async function handleBulkInvite(state: SignNowState, user: SimUser, template: SimDocument, request: IncomingMessage, body: Buffer, emit: Emit) {
+	if (!template.isTemplate) fail(400, 65535, 'Bulk invites are sent from a template');
+	const parts = parseMultipart(request.headers['content-type'], body);
+	if (!parts) fail(400, 65535, 'Request must be multipart/form-data');
+	const field = (name: string) => parts.find((part) => part.name === name && part.fileName === undefined)?.data.toString('utf8');
+	const file = parts.find((part) => part.name === 'file' && part.fileName !== undefined);
+	if (!file) fail(400, 65535, 'file is required');
+	if (!/\.csv$/i.test(file.fileName ?? '')) fail(400, 65535, 'The file must be a .csv file');
+	if (file.data.length > 1024 * 1024) fail(400, 65535, 'The file must be at most 1 MB');
+	const folderId = field('folder_id');
+	const folder = folderId ? state.folders.get(folderId) : undefined;
+	if (!folder || folder.ownerId !== user.id) fail(400, 65535, 'folder_id must be a folder of the user');
+	if (template.roles.length !== 1) fail(400, 65535, 'Bulk invite needs a template with exactly one unassigned role');
+	const lines = file.data.toString('utf8').split(/\r?\n/).filter((line) => line.trim() !== '');
+	if (lines.length < 2) fail(400, 65535, 'The CSV has no signers');
+	const header = csvCells(lines[0]);
+	if (header[0] !== template.roles[0].name) fail(400, 65535, `The first column must be the role "${template.roles[0].name}"`);
+	for (const name of header.slice(1)) {
+		if (!template.fields.some((f) => f.type === 'text' && f.name === name)) fail(400, 65535, `"${name}" is not a text field of the template`);
+	}
+	const rows = lines.slice(1).map((line, index) => {
+		const cells = csvCells(line);
+		if (!EMAIL.test(cells[0] ?? '')) fail(400, 65535, `Line ${index + 2}: "${cells[0]}" is not a valid email address`);
+		return cells;
+	});
+	const documentName = field('document_name');
+	const job = { templateId: template.id, folderId: folder.id, documentIds: [] as string[], subject: field('subject'), emailMessage: field('email_message'), documentName };
+	state.bulkInvites.push(job);
+	for (const cells of rows) {
+		const document = copyDocument(state, template, documentName ? `${documentName} ${cells[0]}` : template.name, false);
+		document.folderId = folder.id;
+		for (const [column, name] of header.slice(1).entries()) {
+			for (const target of document.fields.filter((f) => f.type === 'text' && f.name === name)) if (cells[column + 1]) target.prefilled_text = cells[column + 1];
+		}
+		const role = document.roles[0];
+		const invite = { id: hexId(), status: 'pending' as const, email: cells[0], role: role.name, role_id: role.unique_id, order: 1, created: now(), updated: now(), expiration_time: now() + 30 * 86400, reminder: 0 };
+		document.fieldInvites = [invite];
+		document.history?.push({ event: 'create_field_invite', email: invite.email, created: now() });
+		job.documentIds.push(document.id);
+		inBackground(emit(document, 'document.fieldinvite.create', { invite_id: invite.id, signer_email: invite.email, role: invite.role }));
+	}
+	return { status: 'job queued' };
+}
+
+/** The issue-14 routes: an answer (null: 204), or undefined when the request is not one of them. */
+async function templateRoutes(
+	state: SignNowState,
+	user: SimUser,
+	emit: Emit,
+	method: string,
+	segments: string[],
+	url: URL,
+	request: IncomingMessage,
+	body: Buffer,
+): Promise<unknown> {
+	const baseUrl = `http://${request.headers.host ?? '127.0.0.1'}`;
+	if (segments[0] === 'folder' && method === 'GET') {
+		const folders = systemFolders(state, user.id);
+		if (segments.length === 1) return folderJson(state, folders.root, user, url);
+		if (segments.length === 2) return folderJson(state, segments[1], user, url);
+	}
+	if (segments[0] === 'template' && method === 'POST') {
+		if (segments.length === 1) {
+			const payload = parseJson(body);
+			if (!isObject(payload)) fail(400, 65535, 'Request body must be JSON');
+			const source = ownedDocument(state, user, textOf(payload.document_id, 'document_id')!);
+			if (source.isTemplate) fail(400, 65535, 'The document is a template already');
+			if (source.fieldInvites.length > 0 || source.requests.length > 0 || source.signatures.length > 0) fail(400, 65535, 'Only a document that was not sent for signing can become a template');
+			const template = copyDocument(state, source, textOf(payload.document_name, 'document_name')!, true);
+			return { id: template.id };
+		}
+		if (segments.length === 3 && segments[2] === 'copy') {
+			const template = ownedDocument(state, user, segments[1]);
+			if (!template.isTemplate) fail(400, 65535, 'The document is not a template');
+			const payload = parseJson(body);
+			const name = isObject(payload) && typeof payload.document_name === 'string' && payload.document_name !== '' ? payload.document_name : template.name;
+			const document = copyDocument(state, template, name, false);
+			return { id: document.id, name: document.name };
+		}
+		if (segments.length === 3 && segments[2] === 'bulkinvite') {
+			return await handleBulkInvite(state, user, ownedDocument(state, user, segments[1]), request, body, emit);
+		}
+	}
+	if (segments[0] === 'document' && segments.length === 3 && segments[2] === 'history' && method === 'GET') {
+		return historyJson(state, ownedDocument(state, user, segments[1]));
+	}
+	if (segments[0] === 'v2' && segments[1] === 'documents' && segments.length >= 4) {
+		const document = ownedDocument(state, user, segments[2]);
+		if (segments[3] === 'prefill-texts' && segments.length === 4 && method === 'PUT') return handlePrefillTexts(document, body);
+		if (segments[3] === 'embedded-invites') {
+			if (segments.length === 4 && method === 'POST') return handleEmbeddedInvites(state, user, document, body);
+			if (segments.length === 4 && method === 'DELETE') {
+				if (!document.fieldInvites.some((invite) => invite.embedded)) fail(400, 65535, 'The document has no embedded invite');
+				document.fieldInvites = document.fieldInvites.filter((invite) => !invite.embedded || invite.status !== 'pending');
+				return null;
+			}
+			if (segments.length === 6 && segments[5] === 'link' && method === 'POST') return handleEmbeddedLink(state, document, segments[4], body, baseUrl);
+		}
+	}
+	return undefined;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -770,6 +1093,16 @@ async function route(
 	if (method === 'GET' && path === '/oauth2/token') return sendJson(response, 200, verifyToken(state, auth));
 	if (method === 'POST' && path === '/document') return sendJson(response, 200, handleUpload(state, user, request, body, false));
 	if (method === 'POST' && path === '/document/fieldextract') return sendJson(response, 200, handleUpload(state, user, request, body, true));
+
+	const issue14 = await templateRoutes(state, user, emit, method, segments, url, request, body);
+	if (issue14 !== undefined) {
+		if (issue14 === null) {
+			response.writeHead(204);
+			response.end();
+			return;
+		}
+		return sendJson(response, 200, issue14);
+	}
 
 	if (segments[0] === 'document' && segments.length >= 2) {
 		const document = ownedDocument(state, user, segments[1]);

@@ -66,6 +66,9 @@ export interface SimFieldInvite {
 	updated: number;
 	expiration_time: number;
 	reminder: number;
+	/** An embedded invite: signed through links the sender asks for, never emailed. */
+	embedded?: boolean;
+	redirectUri?: string;
 }
 
 export interface SimFreeFormRequest {
@@ -94,6 +97,21 @@ export interface SimDocument {
 	/** When everyone signed: who and when, fixed so every download gives the same bytes. */
 	signatures: Array<{ email: string; signedAt: string }>;
 	completedAt?: number;
+	/** A template (SignNow keeps templates as documents with `template: true`). */
+	isTemplate?: boolean;
+	/** The folder it is in; documents default to the owner's Documents folder, templates to Templates. */
+	folderId?: string;
+	/** What happened to it, for `GET /document/{id}/history`. */
+	history?: Array<{ event: string; email: string; created: number; field_id?: string }>;
+}
+
+export interface SimFolder {
+	id: string;
+	name: string;
+	ownerId: string;
+	parentId: string | null;
+	system: boolean;
+	created: number;
 }
 
 export interface SimSubscription {
@@ -144,6 +162,11 @@ export class SignNowState {
 	readonly authorizationCodes = new Map<string, { userId: string; clientId: string; redirectUri?: string }>();
 	readonly documents = new Map<string, SimDocument>();
 	readonly subscriptions = new Map<string, SimSubscription>();
+	readonly folders = new Map<string, SimFolder>();
+	/** Embedded signing links handed out: token → the invite it opens. */
+	readonly signingLinks = new Map<string, { documentId: string; inviteId: string; expiresAt: number }>();
+	/** Bulk invite jobs as received: template, folder, CSV rows. */
+	readonly bulkInvites: Array<{ templateId: string; folderId: string; documentIds: string[]; subject?: string; emailMessage?: string; documentName?: string }> = [];
 	readonly deliveries: SimDelivery[] = [];
 	readonly requests: SimRequestLog[] = [];
 	/** Token-endpoint calls by grant type, to prove a refetch happened (or did not). */
