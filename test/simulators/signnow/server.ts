@@ -761,7 +761,15 @@ function copyDocument(state: SignNowState, source: SimDocument, name: string, as
 		isTemplate: asTemplate,
 		history: [{ event: asTemplate ? 'created_template' : 'created_document', email: state.users.get(source.ownerId)?.email ?? '', created: now() }],
 	};
-	setFields(copy, source.fields.map(({ id: _id, role_id: _roleId, ...field }) => ({ ...field })));
+	setFields(
+		copy,
+		source.fields.map((field) => {
+			const kept: Partial<SimField> = { ...field };
+			delete kept.id;
+			delete kept.role_id;
+			return kept as Omit<SimField, 'id' | 'role_id'>;
+		}),
+	);
 	state.documents.set(copy.id, copy);
 	return copy;
 }
@@ -874,11 +882,16 @@ function csvCells(line: string): string[] {
 	for (let i = 0; i < line.length; i++) {
 		const c = line[i];
 		if (quoted) {
-			if (c === '"' && line[i + 1] === '"') (cell += '"'), i++;
-			else if (c === '"') quoted = false;
+			if (c === '"' && line[i + 1] === '"') {
+				cell += '"';
+				i++;
+			} else if (c === '"') quoted = false;
 			else cell += c;
 		} else if (c === '"') quoted = true;
-		else if (c === ',') cells.push(cell), (cell = '');
+		else if (c === ',') {
+			cells.push(cell);
+			cell = '';
+		}
 		else cell += c;
 	}
 	cells.push(cell);
