@@ -379,7 +379,16 @@ describe('Flow 4: an NDA from a template to every row of a sheet, signed PDFs co
 
 		// Each signer signs: the trigger starts the collecting half once per document.
 		for (const document of created) await world.signNow.sign(document.id);
-		await waitFor('every signed NDA at the sink', () => created.every((document) => sinkRequestsFor(document.id).length >= 1), 120_000);
+		await waitFor('every signed NDA at the sink', () => created.every((document) => sinkRequestsFor(document.id).length >= 1), 120_000).catch(
+			async (error: Error) => {
+				// What happened instead: the callbacks SignNow made and the executions they started.
+				const deliveries = world.simulator.state.deliveries.map((delivery) => `${delivery.url} → ${delivery.status}`);
+				const executions = await world.n8n.executions(workflow.id);
+				const failed = executions.find((execution) => execution.status !== 'success');
+				const detail = failed ? JSON.stringify((await world.n8n.execution(failed.id)).data).slice(0, 3000) : '';
+				throw new Error(`${error.message}\ndeliveries: ${deliveries.join('; ')}\nexecutions: ${executions.map((e) => e.status).join(', ')}\n${detail}`);
+			},
+		);
 		await settle();
 		for (const document of created) {
 			const received = sinkRequestsFor(document.id);
