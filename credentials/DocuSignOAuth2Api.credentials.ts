@@ -49,6 +49,15 @@ export class DocuSignOAuth2Api implements ICredentialType {
 				'DocuSign → Settings → Apps and Keys → "Account Base URI". Leave empty in the developer environment (https://demo.docusign.net); required in production.',
 		},
 		{
+			displayName: 'Connect HMAC Key',
+			name: 'connectHmacSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Only for the trigger\'s Direct mode: a key from DocuSign Admin → Connect → Connect Keys (shown once, when added). DocuSign signs every Connect message with the account\'s keys; the API cannot choose one.',
+		},
+		{
 			displayName: 'Grant Type',
 			name: 'grantType',
 			type: 'hidden',

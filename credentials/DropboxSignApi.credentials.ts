@@ -34,6 +34,14 @@ export class DropboxSignApi implements ICredentialType {
 			type: 'string',
 			default: 'https://api.hellosign.com/v3',
 		},
+		{
+			displayName: 'Embedded Signing Client ID',
+			name: 'embeddedClientId',
+			type: 'string',
+			default: '',
+			description:
+				'Client ID of one of your Dropbox Sign API apps. When set, Send From Template creates embedded requests of that app (no email to signers: get each signer\'s link with Invite → Get Signing Link) and webhooks are registered on the app\'s callback URL.',
+		},
 	];
 
 	authenticate: IAuthenticateGeneric = {

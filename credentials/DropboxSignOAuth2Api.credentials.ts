@@ -17,6 +17,14 @@ export class DropboxSignOAuth2Api implements ICredentialType {
 
 	properties: INodeProperties[] = [
 		{ displayName: 'Base URL', name: 'baseUrl', type: 'string', default: 'https://api.hellosign.com/v3' },
+		{
+			displayName: 'Embedded Signing Client ID',
+			name: 'embeddedClientId',
+			type: 'string',
+			default: '',
+			description:
+				'Client ID of the API app to create embedded requests with (usually this OAuth app\'s). When set, Send From Template creates embedded requests (no email to signers: get each signer\'s link with Invite → Get Signing Link) and webhooks are registered on the app\'s callback URL.',
+		},
 		{ displayName: 'Grant Type', name: 'grantType', type: 'hidden', default: 'authorizationCode' },
 		{ displayName: 'Authorization URL', name: 'authUrl', type: 'hidden', default: 'https://app.hellosign.com/oauth/authorize' },
 		{ displayName: 'Access Token URL', name: 'accessTokenUrl', type: 'hidden', default: 'https://app.hellosign.com/oauth/token' },

@@ -4,10 +4,11 @@
  * at a fixed 1,000/s, at 100 KB bodies and with 1 M dedup keys held in Redis, its fan-out
  * to 1, 10 and 100 subscriptions, Redis memory per key and per event, RSS, and n8n's own
  * Webhook node when a real n8n is installed, then the subscription-scaling rows
- * (bench/relay/subscriptions.ts). Every measured row, the ceilings too, runs BENCH_RUNS times
+ * (bench/relay/subscriptions.ts) and keys on one Redis Cluster master against spread over three
+ * (bench/relay/cluster-spread.ts). Every measured row, the ceilings too, runs BENCH_RUNS times
  * (default 3; each pass measures its own ceilings, so ratios are per run) and prints
  * `median (min–max)` (bench/repeat.ts). `npm run bench:suite`; sizes: BENCH_EVENTS,
- * BENCH_DEDUP_KEYS, BENCH_N8N_EVENTS, BENCH_SIZES.
+ * BENCH_DEDUP_KEYS, BENCH_N8N_EVENTS, BENCH_SIZES, BENCH_CLUSTER_EVENTS, BENCH_CLUSTER_SUBSCRIPTIONS.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { measureN8n, N8N_DOCUMENTED_RPS } from './n8n';
 import { renderSummary, summarize as summarizeProfile } from './profile';
 import { formatSummary, perRunRatios, repeat, RUNS, summarize } from '../repeat';
 import { BareServer } from './servers';
+import { clusterSpreadTable } from '../relay/cluster-spread';
 import { scalingTable, sizesFromEnv } from '../relay/subscriptions';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 15_000);
@@ -344,6 +346,13 @@ async function main(): Promise<void> {
 	} finally {
 		await sink.close();
 	}
+	let cluster: string[];
+	try {
+		// Last, on a Cluster of its own: keys on one master against keys spread over three.
+		cluster = await clusterSpreadTable();
+	} catch (error) {
+		cluster = [`cluster spread did not complete: ${(error as Error).message}`];
+	}
 
 	process.stdout.write(
 		`\nBenchmark (${new Date().toISOString()}, ${Math.round((Date.now() - started) / 1000)} s, 2 shared cores: noisy; each figure median (min–max) of ${RUNS} runs, ratios per run):\n\n${renderTable(n8nMeasured).join('\n')}\n`,
@@ -351,6 +360,7 @@ async function main(): Promise<void> {
 	process.stdout.write(
 		`\nSubscription scaling (bench/relay/subscriptions.ts; events ingested one after another while their fan-out runs; median (min–max) of ${RUNS} runs):\n\n${scaling.join('\n')}\n`,
 	);
+	process.stdout.write(`\n${cluster.join('\n')}\n`);
 	for (const section of sections) process.stdout.write(`\n${section}\n`);
 }
 

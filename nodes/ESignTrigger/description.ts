@@ -72,7 +72,7 @@ export const triggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'A captured delivery can be replayed into this workflow while its signature is fresh (5 minutes via the relay, 10 in direct mode). Where a second run matters, put a Remove Duplicates node after this trigger: Operation "Remove Items Processed in Previous Executions", Keep Items Where "Value Is New", Value to Dedupe On {{ $json.eventId }}.',
+			'A captured delivery can be replayed into this workflow while its signature is fresh (5 minutes via the relay, 10 in direct mode). Where a second run matters, put a Remove Duplicates node after this trigger: Operation "Remove Items Processed in Previous Executions", Keep Items Where "Value Is New", Value to Dedupe On {{ $json.webhookId }} (source and event ID: two accounts can send equal event IDs).',
 		name: 'replayNotice',
 		type: 'notice',
 		default: '',

@@ -262,6 +262,11 @@ export interface SendForSignatureInput {
 	extractFieldsFromTags: boolean;
 	/** The provider's test mode, where it has one (Dropbox Sign): no legally binding signature. */
 	testMode?: boolean;
+	/**
+	 * Signers sign through `invite.signingLink` (in the sender's app) instead of from an email
+	 * (DocuSign's embedded recipients, which need a clientUserId when the envelope is created).
+	 */
+	embeddedSigning?: boolean;
 }
 
 /* Templates ------------------------------------------------------------------------------- */
@@ -310,6 +315,8 @@ export interface SendFromTemplateInput {
 	fieldValues: Record<string, string>;
 	/** The provider's test mode, where it has one (Dropbox Sign). */
 	testMode?: boolean;
+	/** As `SendForSignatureInput.embeddedSigning`: the recipients sign through `invite.signingLink`. */
+	embeddedSigning?: boolean;
 }
 
 /* Signing links ----------------------------------------------------------------------------- */

@@ -12,12 +12,15 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 
-import type { CanonicalEvent } from '../../nodes/providers/webhooks';
+import { webhookHandlers, type CanonicalEvent } from '../../nodes/providers/webhooks';
 import { DELIVERY_STATUSES, type DeliveryManager, type DeliveryView } from './deliveries';
 import type { Pipeline } from './pipeline';
 import { checkTargetUrl, type TargetRule } from './targets';
 import { createTokenSchema, publicToken, type TokenRecord, type TokenStore } from './tokens';
 import { createSubscriptionSchema, matches, publicView, type Subscription, type SubscriptionStore } from './subscriptions';
+import { createSourceSchema, rotateSourceSchema, type SourceChange, type SourceRegistry } from './source-store';
+import type { StatsRecorder } from './stats';
+import type { TimelineReader } from './timeline';
 
 /** Hashing both sides first makes the compare constant-time whatever the lengths. */
 function tokenMatches(expected: Buffer, offered: string): boolean {
@@ -82,7 +85,18 @@ const listDeliveriesQuery = z.object({
 	status: z.enum(DELIVERY_STATUSES).optional(),
 	subscriptionId: z.string().optional(),
 	limit: z.coerce.number().int().min(1).max(1000).default(100),
+	/** `attempts`: each delivery with `history`, its attempts (when, status, outcome), for the console. */
+	include: z.literal('attempts').optional(),
 });
+
+const listSubscriptionsQuery = z.object({
+	/** `delivery`: queue counts and breaker state of each subscription. */
+	include: z.literal('delivery').optional(),
+});
+
+const sourceId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a source id is 1-64 letters, digits, "_" or "-" (it is the URL path)');
+const documentId = z.string().min(1).max(512);
+const recentDocumentsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 
 const eventQuery = z.object({ source: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'source must be a source id').optional() });
 
@@ -95,8 +109,12 @@ export interface AdminDependencies {
 	deliveries: DeliveryManager;
 	pipeline: Pipeline;
 	targetRules: readonly TargetRule[];
-	/** The configured source ids (where GET /v1/events/:id looks without ?source=). */
-	sources: readonly string[];
+	/** Every source id, RELAY_SOURCES and console (where GET /v1/events/:id looks without ?source=). */
+	sources: () => readonly string[];
+	/** RELAY_SOURCES and the sources added from the console. */
+	sourceRegistry: SourceRegistry;
+	stats: StatsRecorder;
+	timeline: TimelineReader;
 	/** RELAY_TOKEN_MAX_SUBSCRIPTIONS: the cap of a token created without its own. */
 	tokenMaxSubscriptions: number;
 }
@@ -178,10 +196,43 @@ export function adminRouter(deps: AdminDependencies): Router {
 		res.status(201).json({ ...publicView(subscription), secret: subscription.secret });
 	});
 
-	router.get('/subscriptions', async (_req, res) => {
+	/** The subscriptions this principal may see. */
+	async function visibleSubscriptions(res: Response): Promise<Subscription[]> {
 		const principal = principalOf(res);
-		const list = principal.kind === 'admin' ? await subscriptions.list() : await subscriptions.listOwned(principal.token.id);
-		res.json({ data: list.map(publicView) });
+		return principal.kind === 'admin' ? await subscriptions.list() : await subscriptions.listOwned(principal.token.id);
+	}
+
+	router.get('/subscriptions', async (req, res) => {
+		const parsed = listSubscriptionsQuery.safeParse(req.query);
+		if (!parsed.success) return invalid(res, parsed.error);
+		const list = await visibleSubscriptions(res);
+		if (!parsed.data.include) {
+			res.json({ data: list.map(publicView) });
+			return;
+		}
+		const now = Date.now();
+		const data = await Promise.all(
+			list.map(async (subscription) => {
+				const [counts, breaker] = await Promise.all([deliveries.store.counts(subscription.id), deliveries.store.breaker(subscription.id)]);
+				const open = breaker.openUntil !== null && breaker.openUntil > now;
+				return {
+					...publicView(subscription),
+					delivery: {
+						queued: counts.waiting,
+						retrying: counts.delayed,
+						inFlight: counts.active,
+						dead: counts.failed,
+						breaker: {
+							// Past its cool-down an open breaker lets one probe through: half-open.
+							state: open ? 'open' : breaker.openUntil !== null ? 'half_open' : 'closed',
+							failures: breaker.failures,
+							openUntil: breaker.openUntil === null ? null : new Date(breaker.openUntil).toISOString(),
+						},
+					},
+				};
+			}),
+		);
+		res.json({ data });
 	});
 
 	router.get('/subscriptions/:id', async (req, res) => {
@@ -218,7 +269,7 @@ export function adminRouter(deps: AdminDependencies): Router {
 	router.get('/events/:id', async (req, res) => {
 		const parsed = eventQuery.safeParse(req.query);
 		if (!parsed.success) return invalid(res, parsed.error);
-		const found = await pipeline.findEvent(req.params.id, parsed.data.source, deps.sources);
+		const found = await pipeline.findEvent(req.params.id, parsed.data.source, deps.sources());
 		const principal = principalOf(res);
 		if (principal.kind === 'subscriber') {
 			const owned = await subscriptions.listOwned(principal.token.id);
@@ -239,23 +290,31 @@ export function adminRouter(deps: AdminDependencies): Router {
 	router.get('/deliveries', async (req, res) => {
 		const parsed = listDeliveriesQuery.safeParse(req.query);
 		if (!parsed.success) return invalid(res, parsed.error);
-		const { status, subscriptionId, limit } = parsed.data;
+		const { status, subscriptionId, limit, include } = parsed.data;
 		const allowed = await scope(res);
+		let views: DeliveryView[];
 		if (!allowed) {
-			res.json({ data: await deliveries.list(status, subscriptionId, limit) });
+			views = await deliveries.list(status, subscriptionId, limit);
+		} else {
+			if (subscriptionId && !allowed.includes(subscriptionId)) return notFound(res, 'subscription');
+			views = [];
+			for (const id of subscriptionId ? [subscriptionId] : allowed) views.push(...(await deliveries.list(status, id, limit)));
+			views = views.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
+		}
+		if (include !== 'attempts') {
+			res.json({ data: views });
 			return;
 		}
-		if (subscriptionId && !allowed.includes(subscriptionId)) return notFound(res, 'subscription');
-		const views: DeliveryView[] = [];
-		for (const id of subscriptionId ? [subscriptionId] : allowed) views.push(...(await deliveries.list(status, id, limit)));
-		res.json({ data: views.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit) });
+		res.json({
+			data: await Promise.all(views.map(async (view) => ({ ...view, history: await deliveries.store.attempts(view.subscriptionId, view.id) }))),
+		});
 	});
 
 	router.get('/deliveries/:id', async (req, res) => {
 		if (!(await visibleDelivery(res, req.params.id))) return notFound(res, 'delivery');
 		const delivery = await deliveries.get(req.params.id);
 		if (!delivery) return notFound(res, 'delivery');
-		res.json(delivery);
+		res.json({ ...delivery, history: await deliveries.store.attempts(delivery.subscriptionId, delivery.id) });
 	});
 
 	router.post('/deliveries/:id/retry', async (req, res) => {
@@ -278,6 +337,98 @@ export function adminRouter(deps: AdminDependencies): Router {
 		let replayed = 0;
 		for (const id of allowed) replayed += await deliveries.replayDeadLetters(id);
 		res.status(202).json({ replayed });
+	});
+
+	// ---- the console -------------------------------------------------------------------
+
+	router.get('/whoami', (_req, res) => {
+		const principal = principalOf(res);
+		res.json(principal.kind === 'admin' ? { kind: 'admin' } : { kind: 'subscriber', tokenId: principal.token.id, name: principal.token.name });
+	});
+
+	router.get('/sources', (_req, res) => {
+		const views = deps.sourceRegistry.views();
+		// A subscriber learns where the sources are, not what their secrets look like.
+		const principal = principalOf(res);
+		res.json({
+			data: principal.kind === 'admin' ? views : views.map((view) => ({ ...view, secrets: [] })),
+			// The provider types a source may have (the console's choice list).
+			types: Object.keys(webhookHandlers),
+		});
+	});
+
+	function answerSourceChange(res: Response, change: SourceChange, created: boolean): void {
+		if ('ok' in change) {
+			const view = deps.sourceRegistry.views().find((item) => item.id === change.ok.id);
+			res.status(created ? 201 : 200).json(view);
+			return;
+		}
+		const status = { exists: 409, read_only: 409, not_found: 404, invalid: 400 }[change.refused];
+		res.status(status).json({ error: change.refused === 'invalid' ? 'invalid_request' : change.refused, message: change.message });
+	}
+
+	router.post('/sources/:id', adminOnly, async (req, res) => {
+		const id = sourceId.safeParse(req.params.id);
+		if (!id.success) return invalid(res, id.error);
+		const parsed = createSourceSchema.safeParse(req.body ?? {});
+		if (!parsed.success) return invalid(res, parsed.error);
+		answerSourceChange(res, await deps.sourceRegistry.create(id.data, parsed.data), true);
+	});
+
+	router.put('/sources/:id', adminOnly, async (req, res) => {
+		const id = sourceId.safeParse(req.params.id);
+		if (!id.success) return invalid(res, id.error);
+		const parsed = rotateSourceSchema.safeParse(req.body ?? {});
+		if (!parsed.success) return invalid(res, parsed.error);
+		answerSourceChange(res, await deps.sourceRegistry.rotate(id.data, parsed.data), false);
+	});
+
+	router.get('/documents', async (req, res) => {
+		const parsed = recentDocumentsQuery.safeParse(req.query);
+		if (!parsed.success) return invalid(res, parsed.error);
+		const principal = principalOf(res);
+		if (principal.kind === 'admin') {
+			res.json({ data: await deps.timeline.recent(deps.sources(), parsed.data.limit) });
+			return;
+		}
+		// A subscriber: only documents one of its subscriptions saw (read as the timeline is).
+		const owned = await visibleSubscriptions(res);
+		const candidates = await deps.timeline.recent(deps.sources(), parsed.data.limit * 4);
+		const data = [];
+		for (const candidate of candidates) {
+			if (data.length >= parsed.data.limit) break;
+			const timeline = await deps.timeline.read(candidate.documentId, candidate.sources, owned, true);
+			if (timeline.events.length > 0) data.push({ ...candidate, lastEventAt: timeline.events[timeline.events.length - 1].receivedAt });
+		}
+		res.json({ data });
+	});
+
+	router.get('/documents/:id/timeline', async (req, res) => {
+		const id = documentId.safeParse(req.params.id);
+		if (!id.success) return invalid(res, id.error);
+		const principal = principalOf(res);
+		const timeline = await deps.timeline.read(id.data, deps.sources(), await visibleSubscriptions(res), principal.kind === 'subscriber');
+		// To a subscriber a document none of its subscriptions saw does not exist (as for events).
+		if (principal.kind === 'subscriber' && timeline.events.length === 0) return notFound(res, 'document');
+		res.json(timeline);
+	});
+
+	router.get('/stats', async (_req, res) => {
+		const principal = principalOf(res);
+		const queues = { queued: 0, retrying: 0, inFlight: 0, dead: 0 };
+		if (principal.kind === 'admin') {
+			// Reads only the subscriptions with work or dead letters, as /metrics does.
+			const depth = Object.fromEntries((await deliveries.depth()).map(({ state, count }) => [state, count]));
+			Object.assign(queues, { queued: depth.waiting ?? 0, retrying: depth.delayed ?? 0, inFlight: depth.active ?? 0, dead: depth.failed ?? 0 });
+		} else for (const subscription of await visibleSubscriptions(res)) {
+			const counts = await deliveries.store.counts(subscription.id);
+			queues.queued += counts.waiting;
+			queues.retrying += counts.delayed;
+			queues.inFlight += counts.active;
+			queues.dead += counts.failed;
+		}
+		// The relay-wide counters (every source, every tenant) are the admin's only.
+		res.json({ queues, lastHour: principal.kind === 'admin' ? await deps.stats.lastHour() : null });
 	});
 
 	// ---- subscriber tokens (admin only) ------------------------------------------------

@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import pino, { type Logger } from 'pino';
 
 import { adminRouter } from './admin';
+import { Alerts } from './alerts';
 import type { RelayConfig } from './config';
 import { DeliveryManager } from './deliveries';
 import { Fanout } from './fanout';
@@ -17,8 +18,14 @@ import { openApiDocument } from './openapi';
 import { Pipeline } from './pipeline';
 import { Keys, checkDurability, connect, createRedis, logDurability, readiness, type RedisClient } from './redis';
 import { Sender } from './sender';
+import { reconcileRouter } from './reconcile-routes';
 import { SubscriptionStore } from './subscriptions';
+import { ReconcileSweeper } from './sweeps';
 import { TokenStore } from './tokens';
+import { consoleRouter } from './console';
+import { SourceRegistry } from './source-store';
+import { StatsRecorder } from './stats';
+import { TimelineReader } from './timeline';
 
 export const VERSION = '0.1.0';
 const RECONCILE_INTERVAL_MS = 5_000;
@@ -69,6 +76,11 @@ export class Relay {
 	readonly deliveries: DeliveryManager;
 	readonly fanout: Fanout;
 	readonly pipeline: Pipeline;
+	/** RELAY_SOURCES and the sources added from the console (Redis). */
+	readonly sources: SourceRegistry;
+	readonly stats: StatsRecorder;
+	readonly alerts: Alerts;
+	readonly sweeper: ReconcileSweeper;
 	private server?: Server;
 	private reconcileTimer?: NodeJS.Timeout;
 	private stopping?: Promise<void>;
@@ -94,7 +106,13 @@ export class Relay {
 			rateLimitPerSecond: config.rateLimitPerSecond,
 		});
 		this.tokens = new TokenStore(this.command, this.keys);
+		this.sources = new SourceRegistry(config.sources, this.command, this.keys, config.dedupWindowMs, (error) =>
+			this.logger.warn({ err: error }, 'could not reload the sources added from the console; will try again'),
+		);
 		this.metrics = new Metrics(() => this.queueDepth(), options.processMetrics ?? true);
+		this.stats = new StatsRecorder(this.command, this.keys);
+		this.stats.attach(this.metrics);
+		this.alerts = new Alerts(config, this.keys, this.command, this.metrics, this.logger);
 		this.deliveries = new DeliveryManager(
 			config,
 			this.keys,
@@ -105,6 +123,7 @@ export class Relay {
 			this.sender,
 			this.metrics,
 			this.logger,
+			this.alerts,
 		);
 		this.fanout = new Fanout(
 			config,
@@ -114,9 +133,12 @@ export class Relay {
 			this.deliveries,
 			this.metrics,
 			this.logger,
-			config.sources.map((source) => source.id),
+			() => this.sources.ids(),
 		);
 		this.pipeline = new Pipeline(config, this.keys, this.ingestConnection, this.subscriptions, this.deliveries, this.fanout);
+		this.sweeper = new ReconcileSweeper(config, this.keys, this.command, this.pipeline, this.metrics, this.logger, (source, error) =>
+			this.alerts.reconcileFailed(source, error),
+		);
 	}
 
 	private async queueDepth() {
@@ -167,7 +189,9 @@ export class Relay {
 		app.get('/openapi.json', (_req, res) => {
 			res.json(openApiDocument(VERSION));
 		});
-		app.use(ingestRouter(this.config, this.pipeline, this.metrics, this.logger));
+		app.use(ingestRouter(this.config, this.pipeline, this.metrics, this.logger, (id) => this.sources.get(id), this.alerts));
+		app.use('/console', consoleRouter());
+		app.use('/v1', reconcileRouter(this.apiToken, this.tokens, this.sweeper));
 		app.use(
 			'/v1',
 			adminRouter({
@@ -177,7 +201,10 @@ export class Relay {
 				pipeline: this.pipeline,
 				tokens: this.tokens,
 				targetRules: this.config.allowedTargets,
-				sources: this.config.sources.map((source) => source.id),
+				sources: () => this.sources.ids(),
+				sourceRegistry: this.sources,
+				stats: this.stats,
+				timeline: new TimelineReader(this.command, this.keys, this.deliveries.store),
 				tokenMaxSubscriptions: this.config.tokenMaxSubscriptions,
 			}),
 		);
@@ -194,6 +221,7 @@ export class Relay {
 					// path would let anyone add series without limit.
 					const source = typeof res.locals.sourceId === 'string' ? res.locals.sourceId : 'unknown';
 					this.metrics.rejected.inc({ source, reason: known.code });
+					if (source !== 'unknown') this.alerts.rejected(source);
 				}
 				this.logger.warn({ reqId: res.locals.reqId, path: req.path, reason: known.code }, 'request rejected');
 				res.status(known.status).json({ error: known.code, message: known.message });
@@ -221,17 +249,39 @@ export class Relay {
 			);
 		}
 		logDurability(this.logger, durability);
+		const alertRefused = await this.alerts.check();
+		if (alertRefused) {
+			await this.closeRedis();
+			// The reason names the rule, not the URL (it carries the webhook's secret).
+			throw new StartupError(`RELAY_ALERT_WEBHOOK_URL is not an allowed target: ${alertRefused} (RELAY_ALLOWED_TARGETS applies to alerts as to deliveries).`);
+		}
 		await this.resolveToken();
-		if (this.config.sources.length === 0) {
+		if (this.keys.pinned) {
+			// A warning, not a refusal: this prefix is what the relay used to require on a Cluster,
+			// and its keys (subscriptions, queues) are found only under it. See docs/relay.md.
+			this.logger.warn(
+				{ redisPrefix: this.config.redisPrefix },
+				'RELAY_REDIS_PREFIX has a {hash tag}: on a Redis Cluster every relay key then lives in one slot, on one master (failover, no added capacity). A prefix without braces spreads them; see docs/relay.md (Redis Cluster).',
+			);
+		}
+		// Before any ingest: a source's outbox is swept even after it leaves RELAY_SOURCES.
+		await this.fanout.registerSources();
+		if (this.config.sources.length === 0 && (await this.command.hlen(this.keys.sources)) === 0) {
 			this.logger.warn('No sources configured: every POST /ingest/:source answers 404. Set RELAY_SOURCES (see docs/relay.md).');
 		}
 
 		await this.subscriber.subscribe(this.keys.subscriptionsChannel);
-		this.subscriber.on('message', () => void this.deliveries.reconcile());
+		this.subscriber.on('message', (channel: string) => {
+			if (channel === this.keys.subscriptionsChannel) void this.deliveries.reconcile();
+		});
+		await this.sources.start(this.subscriber);
+		this.stats.start((error) => this.logger.warn({ err: error }, 'could not write the console counters; will try again'));
 		await this.deliveries.reconcile();
 		this.reconcileTimer = setInterval(() => void this.deliveries.reconcile(), RECONCILE_INTERVAL_MS);
 		this.reconcileTimer.unref();
 		this.fanout.start();
+		this.alerts.start();
+		await this.sweeper.start();
 
 		this.server = createServer(
 			{
@@ -259,7 +309,7 @@ export class Relay {
 		this.server.on('error', (error) => this.logger.error({ err: error }, 'HTTP server error'));
 		this.ready = true;
 		this.logger.info(
-			{ url: this.url, sources: this.config.sources.map((s) => `${s.id} (${s.type})`), prefix: this.config.redisPrefix },
+			{ url: this.url, sources: this.sources.views().map((s) => `${s.id} (${s.type}, ${s.origin})`), prefix: this.config.redisPrefix },
 			'esign-relay listening',
 		);
 	}
@@ -284,8 +334,10 @@ export class Relay {
 		server?.closeIdleConnections();
 		const drained = (async () => {
 			await serverClosed;
+			await this.sweeper.stop();
 			// Fan-outs this process acknowledged first (else they wait for their lease to pass).
 			await this.fanout.stop();
+			await this.alerts.stop();
 			await this.deliveries.close();
 		})();
 		let timer: NodeJS.Timeout | undefined;
@@ -304,6 +356,7 @@ export class Relay {
 			]);
 		}
 		this.sender.close();
+		await this.stats.stop();
 		await this.closeRedis();
 		this.logger.info('esign-relay stopped');
 	}

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
+import { reconcilers } from '../../nodes/providers/reconcilers';
 import { webhookHandlers } from '../../nodes/providers/webhooks';
 import { parseTargetRules, type TargetRule } from './targets';
 
@@ -27,20 +28,6 @@ export function parseByteSize(text: string): number {
 	return Math.round(Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1));
 }
 
-const sourceSchema = z.object({
-	id: z
-		.string()
-		.regex(/^[A-Za-z0-9_-]{1,64}$/, 'a source id is 1-64 letters, digits, "_" or "-" (it is the URL path)'),
-	type: z.string().refine((type) => type in webhookHandlers, {
-		message: `unknown provider type; known types: ${Object.keys(webhookHandlers).join(', ')}`,
-	}),
-	secrets: z
-		.array(z.string().min(1, 'a secret cannot be empty'))
-		.min(1, 'give at least one secret (several during a rotation)'),
-	options: z.unknown().optional(),
-});
-
-export type SourceConfig = z.infer<typeof sourceSchema>;
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().nonnegative();
@@ -56,6 +43,54 @@ const duration = z.union([z.number().nonnegative(), z.string()]).transform((valu
 const boolean = z
 	.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', ''])])
 	.transform((value) => value === true || value === 'true' || value === '1' || value === 'yes');
+
+/**
+ * A source's reconciliation sweep. The credential stays in the configuration (never logged:
+ * the relay logs source ids and types only, and a ConfigError names fields, not values).
+ */
+const reconcileSchema = z
+	.object({
+		/** How often to sweep; at least the provider's published polling limit. */
+		interval: duration,
+		/** How far before the last sweep's start the next one looks again (late-listed changes). */
+		overlap: duration.default(5 * 60_000),
+		baseUrl: z.string().url('reconcile.baseUrl must be an http(s) URL such as https://demo.docusign.net').refine((url) => /^https?:\/\//.test(url), {
+			message: 'reconcile.baseUrl must start with http:// or https://',
+		}),
+		accessToken: z.string().min(1).optional(),
+		apiKey: z.string().min(1).optional(),
+		accountId: z.string().min(1).optional(),
+	})
+	.strict();
+
+export type ReconcileConfig = z.output<typeof reconcileSchema>;
+
+export const sourceSchema = z.object({
+	id: z
+		.string()
+		.regex(/^[A-Za-z0-9_-]{1,64}$/, 'a source id is 1-64 letters, digits, "_" or "-" (it is the URL path)'),
+	type: z.string().refine((type) => type in webhookHandlers, {
+		message: `unknown provider type; known types: ${Object.keys(webhookHandlers).join(', ')}`,
+	}),
+	secrets: z
+		.array(z.string().min(1, 'a secret cannot be empty'))
+		.min(1, 'give at least one secret (several during a rotation)'),
+	options: z.unknown().optional(),
+	/** Periodic reconciliation through the provider's API (docs/relay.md, "Reconciliation"); off when absent. */
+	reconcile: reconcileSchema.optional(),
+	/**
+	 * Deliver the completion only once its signed file can be downloaded (providers with a
+	 * file-ready event: Dropbox Sign), or after `maxWait` at the latest. See completion-hold.ts.
+	 */
+	holdCompletion: z
+		.object({ maxWait: duration.default(10 * 60_000) })
+		.strict()
+		.transform(({ maxWait }) => ({ maxWaitMs: maxWait }))
+		.refine(({ maxWaitMs }) => maxWaitMs >= 1000 && maxWaitMs <= 24 * 3_600_000, { message: 'holdCompletion.maxWait is 1s to 24h' })
+		.optional(),
+});
+
+export type SourceConfig = z.infer<typeof sourceSchema>;
 
 const configSchema = z.object({
 	host: z.string().min(1).default('127.0.0.1'),
@@ -73,7 +108,7 @@ const configSchema = z.object({
 	redisSentinelTls: boolean.default(false),
 	/** PEM file of the CA that signed Redis's (and the Sentinels') TLS certificates; the system CAs otherwise. */
 	redisTlsCaFile: z.string().min(1).optional(),
-	/** "host:port,host:port" of Cluster nodes; use a prefix with a {hash tag}. */
+	/** "host:port,host:port" of Cluster nodes; a prefix without a {hash tag} spreads the keys over the masters. */
 	redisClusterNodes: z.string().optional(),
 	redisPrefix: z
 		.string()
@@ -156,6 +191,14 @@ const configSchema = z.object({
 	headersTimeoutMs: duration.default(10_000),
 	requestTimeoutMs: duration.default(30_000),
 	maxConnections: positiveInt.default(1024),
+	/** Slack-compatible webhook (POST {"text"}) for operational alerts; off when unset. */
+	alertWebhookUrl: z.string().url('RELAY_ALERT_WEBHOOK_URL must be an http(s) URL').optional(),
+	/** A source's rejections in one minute (all processes) beyond which an alert is sent. */
+	alertRejectionsPerMinute: positiveInt.default(50),
+	/** The same alert (same kind and subject) is sent at most once per this window, across processes. */
+	alertDedupWindowMs: duration.default(15 * 60_000),
+	/** Alerts sent per minute at most, across processes; the rest are dropped (and counted). */
+	alertMaxPerMinute: positiveInt.default(10),
 	logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -199,6 +242,10 @@ export const ENV_NAMES: Record<keyof z.input<typeof configSchema>, string> = {
 	headersTimeoutMs: 'RELAY_HEADERS_TIMEOUT',
 	requestTimeoutMs: 'RELAY_REQUEST_TIMEOUT',
 	maxConnections: 'RELAY_MAX_CONNECTIONS',
+	alertWebhookUrl: 'RELAY_ALERT_WEBHOOK_URL',
+	alertRejectionsPerMinute: 'RELAY_ALERT_REJECTIONS_PER_MINUTE',
+	alertDedupWindowMs: 'RELAY_ALERT_DEDUP_WINDOW',
+	alertMaxPerMinute: 'RELAY_ALERT_MAX_PER_MINUTE',
 	logLevel: 'RELAY_LOG_LEVEL',
 };
 
@@ -282,6 +329,59 @@ function checkReplayWindow(source: SourceConfig, windowSeconds: number, dedupWin
 }
 
 /**
+ * What RELAY_SOURCES checks beyond the schema, for one source: the reserved id, the provider's
+ * options and its replay window. Shared with the sources added from the console
+ * (source-store.ts), so a source is valid in Redis exactly when it would be in RELAY_SOURCES.
+ */
+export function checkSource(source: SourceConfig, dedupWindowMs: number): void {
+	if (source.id === 'relay-test') {
+		throw new ConfigError('Invalid relay configuration:\n- RELAY_SOURCES: the source id "relay-test" is reserved for the relay\'s own test events');
+	}
+	const handler = webhookHandlers[source.type];
+	let options: unknown;
+	try {
+		options = handler.parseOptions(source.options);
+	} catch (error) {
+		throw new ConfigError(
+			`Invalid relay configuration:\n- RELAY_SOURCES (source "${source.id}", options): ${(error as Error).message}`,
+		);
+	}
+	checkReplayWindow(source, handler.replayWindowSeconds(options), dedupWindowMs);
+	if (source.reconcile) checkReconcile(source, source.reconcile, dedupWindowMs);
+}
+
+/**
+ * A sweep needs a reconciler for the source's type, the credential fields that provider needs,
+ * an interval no shorter than the provider's published polling limit, and an overlap shorter
+ * than the dedup window (state marks older than that are forgotten, so a wider look back could
+ * report a change twice).
+ */
+function checkReconcile(source: SourceConfig, reconcile: ReconcileConfig, dedupWindowMs: number): void {
+	const where = `RELAY_SOURCES (source "${source.id}", reconcile)`;
+	const reconciler = reconcilers[source.type];
+	if (!reconciler) {
+		throw new ConfigError(
+			`Invalid relay configuration:\n- ${where}: the relay cannot reconcile ${source.type} sources; it can reconcile ${Object.keys(reconcilers).join(', ')}`,
+		);
+	}
+	try {
+		reconciler.checkCredentials(reconcile);
+	} catch (error) {
+		throw new ConfigError(`Invalid relay configuration:\n- ${where}: ${(error as Error).message}`);
+	}
+	if (reconcile.interval < reconciler.minIntervalMs) {
+		throw new ConfigError(
+			`Invalid relay configuration:\n- ${where}.interval: ${reconcile.interval / 60_000} min is shorter than ${source.type}'s polling limit of ${reconciler.minIntervalMs / 60_000} min (${reconciler.reference})`,
+		);
+	}
+	if (reconcile.overlap + reconcile.interval >= dedupWindowMs) {
+		throw new ConfigError(
+			`Invalid relay configuration:\n- ${where}.overlap: interval + overlap must be shorter than RELAY_DEDUP_WINDOW (${dedupWindowMs / 1000}s), or a change could be reported twice`,
+		);
+	}
+}
+
+/**
  * Builds the configuration from the environment (and the file it names), or throws a
  * ConfigError that lists every wrong value with the variable to fix.
  */
@@ -295,29 +395,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 	const config = parsed.data;
 	const ids = new Set<string>();
 	for (const source of config.sources) {
-		if (source.id === 'relay-test') {
-			throw new ConfigError('Invalid relay configuration:\n- RELAY_SOURCES: the source id "relay-test" is reserved for the relay\'s own test events');
-		}
 		if (ids.has(source.id)) throw new ConfigError(`Invalid relay configuration:\n- RELAY_SOURCES: source id "${source.id}" appears twice`);
 		ids.add(source.id);
-		const handler = webhookHandlers[source.type];
-		let options: unknown;
-		try {
-			options = handler.parseOptions(source.options);
-		} catch (error) {
-			throw new ConfigError(
-				`Invalid relay configuration:\n- RELAY_SOURCES (source "${source.id}", options): ${(error as Error).message}`,
-			);
-		}
-		checkReplayWindow(source, handler.replayWindowSeconds(options), config.dedupWindowMs);
+		checkSource(source, config.dedupWindowMs);
 	}
-	if (config.redisClusterNodes && !/\{[^{}]+\}/.test(config.redisPrefix)) {
-		// ioredis refuses a script or pipeline whose keys span slots; without one hash tag the
-		// relay would start, report ready, and answer every event 503.
-		throw new ConfigError(
-			`Invalid relay configuration:\n- RELAY_REDIS_PREFIX: on a Redis Cluster (RELAY_REDIS_CLUSTER_NODES) the prefix needs a {hash tag} so the keys the relay updates together share a slot, e.g. RELAY_REDIS_PREFIX={esign-relay}: (now "${config.redisPrefix}")`,
-		);
-	}
+	// A Cluster no longer needs a {hash tag} in the prefix: the keys carry their own tags and no
+	// script spans two slots (redis.ts, Keys). A prefix with a tag still works (every key in one
+	// slot, as the previous layout required); the relay warns at start-up (App.start).
 	if (config.redisSentinelTls && !config.redisSentinels) {
 		throw new ConfigError('Invalid relay configuration:\n- RELAY_REDIS_SENTINEL_TLS: only means something with RELAY_REDIS_SENTINELS');
 	}

@@ -18,14 +18,15 @@
  */
 import type { Logger } from 'pino';
 
+import type { Alerts } from './alerts';
 import type { RelayConfig } from './config';
 import { DELIVERY_STATUSES, DeliveryStore, deliveryId, parseDeliveryId, type DeliveryStatus, type StoredDelivery } from './delivery-store';
 import { Dispatcher } from './dispatcher';
 import { migrateLegacyQueues } from './legacy-queues';
 import type { Metrics, QueueDepth } from './metrics';
 import { OriginGate } from './origin-gate';
-import { ReadySet, readyKey } from './ready';
-import type { Keys, RedisClient } from './redis';
+import { ReadySet } from './ready';
+import { shardOf, type Keys, type RedisClient } from './redis';
 import type { Sender } from './sender';
 import type { Subscription, SubscriptionStore } from './subscriptions';
 
@@ -75,8 +76,8 @@ function view(stored: StoredDelivery): DeliveryView {
 export class DeliveryManager {
 	readonly store: DeliveryStore;
 	private readonly ready: ReadySet;
-	/** Subscriptions that have dead letters: with the ready set, all the queue-depth metric reads. */
-	private readonly deadIndexKey: string;
+	/** Subscriptions that have dead letters (sharded as the ready set): with it, all the queue-depth metric reads. */
+	private readonly deadIndexKeys: readonly string[];
 	private readonly dispatcher: Dispatcher;
 	private starting: Promise<void> | undefined;
 
@@ -93,11 +94,12 @@ export class DeliveryManager {
 		sender: Sender,
 		private readonly metrics: Metrics,
 		private readonly logger: Logger,
+		alerts?: Alerts,
 	) {
 		this.store = new DeliveryStore(keys.prefix, queueConnection, command);
 		const dispatchStore = new DeliveryStore(keys.prefix, queueConnection, dispatchConnection);
-		this.ready = new ReadySet(readyKey(keys.prefix), dispatchConnection);
-		this.deadIndexKey = `${keys.prefix}deliveries:dead`;
+		this.ready = new ReadySet(keys.readyShards, dispatchConnection);
+		this.deadIndexKeys = keys.deadShards;
 		this.dispatcher = new Dispatcher({
 			config,
 			store: dispatchStore,
@@ -108,11 +110,16 @@ export class DeliveryManager {
 			metrics,
 			logger,
 			onDead: (subscriptionId) => this.markDead(subscriptionId),
+			alerts,
 		});
 	}
 
+	private deadIndexKey(subscriptionId: string): string {
+		return this.deadIndexKeys[shardOf(subscriptionId, this.deadIndexKeys.length)];
+	}
+
 	private markDead(subscriptionId: string): void {
-		this.command.sadd(this.deadIndexKey, subscriptionId).catch((error: unknown) => {
+		this.command.sadd(this.deadIndexKey(subscriptionId), subscriptionId).catch((error: unknown) => {
 			this.logger.warn({ err: error, subscriptionId }, 'could not index dead letters (queue-depth metric only)');
 		});
 	}
@@ -209,7 +216,7 @@ export class DeliveryManager {
 		let replayed = 0;
 		for (const id of ids) {
 			const moved = await this.store.replayDead(id);
-			await this.command.srem(this.deadIndexKey, id);
+			await this.command.srem(this.deadIndexKey(id), id);
 			if (moved === 0) continue;
 			replayed += moved;
 			await this.ready.offer(id, Date.now(), this.command);
@@ -221,17 +228,17 @@ export class DeliveryManager {
 	/** Deletes a subscription's deliveries and queue keys (after the subscription itself). */
 	async remove(subscriptionId: string): Promise<void> {
 		await this.store.purge(subscriptionId);
-		await Promise.all([this.ready.remove(subscriptionId), this.command.srem(this.deadIndexKey, subscriptionId)]);
+		await Promise.all([this.ready.remove(subscriptionId), this.command.srem(this.deadIndexKey(subscriptionId), subscriptionId)]);
 	}
 
 	/** Reads only the subscriptions with work or dead letters: a scrape costs nothing per idle subscription. */
 	async depth(): Promise<QueueDepth[]> {
 		const totals: Record<string, number> = { waiting: 0, delayed: 0, active: 0, failed: 0 };
-		const [busy, dead] = await Promise.all([
+		const [busy, ...dead] = await Promise.all([
 			this.ready.members(DEPTH_SUBSCRIPTIONS),
-			this.command.srandmember(this.deadIndexKey, DEPTH_SUBSCRIPTIONS),
+			...this.deadIndexKeys.map((key) => this.command.srandmember(key, DEPTH_SUBSCRIPTIONS)),
 		]);
-		for (const id of new Set([...busy, ...dead])) {
+		for (const id of new Set([...busy, ...dead.flat().slice(0, DEPTH_SUBSCRIPTIONS)])) {
 			const counts = await this.store.counts(id);
 			for (const [state, count] of Object.entries(counts)) totals[state] += count;
 		}

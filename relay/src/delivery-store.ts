@@ -12,6 +12,7 @@
  *   rate     STR   deliveries claimed in the current one-second window (the rate limit)
  *   breaker  HASH  consecutive failures and `openUntil` (this subscription's circuit breaker)
  *   j:<id>   HASH  one delivery: the event, its body, attempts, last outcome
+ *   a:<id>   LIST  its last attempts (when, status, outcome), for the console; own TTL
  *
  * And one key for the whole relay, `ready`: a sorted set of the subscriptions that have, or
  * will have, something to do, scored by when (see ready.ts). A subscription with nothing
@@ -27,6 +28,9 @@ import { Script } from './scripts';
 export const DELIVERY_STATUSES = ['queued', 'retrying', 'in_flight', 'delivered', 'dead'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/** Attempts kept per delivery: a full retry schedule (8) with room to spare after replays. */
+const MAX_ATTEMPTS_KEPT = 20;
+
 const SOURCE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const DELIVERY_ID = /^(sub_[0-9a-f]+)\.([A-Za-z0-9_-]{1,64})\.(.+)$/;
 
@@ -34,6 +38,18 @@ const DELIVERY_ID = /^(sub_[0-9a-f]+)\.([A-Za-z0-9_-]{1,64})\.(.+)$/;
 export function deliveryId(subscriptionId: string, source: string, eventId: string): string {
 	if (!SOURCE_ID.test(source)) throw new Error(`source id "${source}" does not match ${SOURCE_ID.source}`);
 	return `${subscriptionId}.${source}.${eventId}`;
+}
+
+/**
+ * The `webhook-id` a delivery is sent with: the source and the event id, the same at every
+ * attempt, retry and replay of the delivery. The event id alone is unique within its source
+ * only, and a receiver deduplicating on `webhook-id` (as Standard Webhooks tells it to) would
+ * drop a second source's genuine event with a colliding id. The subscription is left out: a
+ * receiver sees one subscription's deliveries (and two subscriptions to one workflow would be
+ * the same event twice, which is what deduplication is for).
+ */
+export function webhookId(source: string, eventId: string): string {
+	return `${source}:${eventId}`;
 }
 
 export function parseDeliveryId(id: string): { subscriptionId: string; source: string; eventId: string } | undefined {
@@ -74,10 +90,26 @@ export class SubscriptionKeys {
 	job(id: string): string {
 		return `${this.base}j:${id}`;
 	}
+	/** One delivery's attempts (list of JSON, newest last), for the console; expires on its own. */
+	attempts(id: string): string {
+		return `${this.base}a:${id}`;
+	}
 	/** Every key but the job hashes, in the order the scripts below take them. */
 	get all(): string[] {
 		return [this.wait, this.delayed, this.active, this.done, this.dead, this.pause, this.rate, this.breaker];
 	}
+}
+
+
+/** One attempt as the console shows it: never the target's body or reason phrase (see docs/relay.md). */
+export interface DeliveryAttempt {
+	at: string;
+	/** delivered, or the failure's reason (timeout, network, http_5xx, …). */
+	outcome: string;
+	status: number | null;
+	/** `HTTP 502 Bad Gateway`, `ECONNREFUSED`, `timeout`…; null when delivered. */
+	error: string | null;
+	durationMs: number | null;
 }
 
 /** One delivery as stored (the job hash). */
@@ -220,13 +252,28 @@ return out
 `, 6);
 
 /**
- * KEYS: wait, delayed, active, done, breaker, job. ARGV: id, token, now, HTTP status,
- * delivered kept (count), delivered kept (max age ms), job key base.
+ * Appends one attempt to a delivery's history (its own list, trimmed, with its own TTL) in the
+ * same script as the outcome: no extra round trip or command per delivery.
+ */
+const RECORD_ATTEMPT = `
+local function recordAttempt(key, entry, ttl)
+  if entry == '' then return end
+  redis.call('RPUSH', key, entry)
+  redis.call('LTRIM', key, -${MAX_ATTEMPTS_KEPT}, -1)
+  redis.call('PEXPIRE', key, ttl)
+end
+`;
+
+/**
+ * KEYS: wait, delayed, active, done, breaker, job, attempts. ARGV: id, token, now, HTTP status,
+ * delivered kept (count), delivered kept (max age ms), job key base, the attempt's JSON for
+ * the history ('' = none), the history's TTL ms.
  * Returns the next due time, or -2 when this process no longer held the delivery.
  */
-const COMPLETE = new Script(`${NEXT_DUE}
+const COMPLETE = new Script(`${NEXT_DUE}${RECORD_ATTEMPT}
 local now = tonumber(ARGV[3])
 if redis.call('HGET', KEYS[6], 'token') ~= ARGV[2] or not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return -2 end
+recordAttempt(KEYS[7], ARGV[8], ARGV[9])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('DEL', KEYS[5])
 redis.call('HINCRBY', KEYS[6], 'attempts', 1)
@@ -247,24 +294,31 @@ else
   end
 end
 return nextDue(now)
-`, 6);
+`, 7);
 
 /**
- * KEYS: wait, delayed, active, dead, breaker, pause, job.
+ * KEYS: wait, delayed, active, dead, breaker, pause, job, attempts.
  * ARGV: id, token, now, error, HTTP status ('' = none), retry at (-1 = give up),
- *       counts for the breaker (0/1), breaker threshold, breaker cool-down ms, pause ms.
- * Returns {state, next due}; state is 'lost' when this process no longer held it.
+ *       counts for the breaker (0/1), breaker threshold, breaker cool-down ms, pause ms,
+ *       the attempt's JSON for the history ('' = none), the history's TTL ms.
+ * Returns {state, next due, 1 when this failure (re)opened the breaker}; state is 'lost' when
+ * this process no longer held it.
  */
-const FAIL = new Script(`${NEXT_DUE}
+const FAIL = new Script(`${NEXT_DUE}${RECORD_ATTEMPT}
 local now = tonumber(ARGV[3])
 if redis.call('HGET', KEYS[7], 'token') ~= ARGV[2] or not redis.call('ZSCORE', KEYS[3], ARGV[1]) then return {'lost', -2} end
+recordAttempt(KEYS[8], ARGV[11], ARGV[12])
 redis.call('ZREM', KEYS[3], ARGV[1])
 local attempts = redis.call('HINCRBY', KEYS[7], 'attempts', 1)
 redis.call('HSET', KEYS[7], 'lastError', ARGV[4], 'lastStatus', ARGV[5], 'token', '')
+local opened = 0
 if ARGV[7] == '1' then
   local failures = redis.call('HINCRBY', KEYS[5], 'failures', 1)
   redis.call('PEXPIRE', KEYS[5], 86400000)
-  if failures >= tonumber(ARGV[8]) then redis.call('HSET', KEYS[5], 'openUntil', now + tonumber(ARGV[9])) end
+  if failures >= tonumber(ARGV[8]) then
+    redis.call('HSET', KEYS[5], 'openUntil', now + tonumber(ARGV[9]))
+    opened = 1
+  end
 end
 local pauseMs = tonumber(ARGV[10])
 if pauseMs > 0 and redis.call('PTTL', KEYS[6]) < pauseMs then redis.call('SET', KEYS[6], '1', 'PX', pauseMs) end
@@ -278,8 +332,8 @@ else
   redis.call('HSET', KEYS[7], 'finishedAt', now)
 end
 redis.call('HSET', KEYS[7], 'state', state)
-return {state, nextDue(now)}
-`, 7);
+return {state, nextDue(now), opened}
+`, 8);
 
 /**
  * KEYS: wait, delayed, done, dead, job. ARGV: id. Sends one delivery again now: a dead
@@ -445,10 +499,36 @@ export class DeliveryStore {
 	}
 
 	/** The next due time, or -2 when another process had taken the delivery over. */
-	async complete(subscriptionId: string, id: string, token: string, status: number, keep: number, keepMs: number): Promise<number> {
+	async complete(
+		subscriptionId: string,
+		id: string,
+		token: string,
+		status: number,
+		keep: number,
+		keepMs: number,
+		attempt?: { entry: DeliveryAttempt; ttlMs: number },
+	): Promise<number> {
 		const keys = this.keys(subscriptionId);
 		return Number(
-			await COMPLETE.run(this.command, keys.wait, keys.delayed, keys.active, keys.done, keys.breaker, keys.job(id), id, token, Date.now(), status, keep, keepMs, keys.job('')),
+			await COMPLETE.run(
+				this.command,
+				keys.wait,
+				keys.delayed,
+				keys.active,
+				keys.done,
+				keys.breaker,
+				keys.job(id),
+				keys.attempts(id),
+				id,
+				token,
+				Date.now(),
+				status,
+				keep,
+				keepMs,
+				keys.job(''),
+				attempt ? JSON.stringify(attempt.entry) : '',
+				attempt?.ttlMs ?? 0,
+			),
 		);
 	}
 
@@ -458,9 +538,10 @@ export class DeliveryStore {
 		token: string,
 		outcome: { error: string; status?: number; retryAt: number; countsForBreaker: boolean; pauseMs: number },
 		breaker: { threshold: number; cooldownMs: number },
-	): Promise<{ state: 'retrying' | 'dead' | 'lost'; next: number }> {
+		attempt?: { entry: DeliveryAttempt; ttlMs: number },
+	): Promise<{ state: 'retrying' | 'dead' | 'lost'; next: number; opened: boolean }> {
 		const keys = this.keys(subscriptionId);
-		const [state, next] = (await FAIL.run(
+		const [state, next, opened] = (await FAIL.run(
 			this.command,
 			keys.wait,
 			keys.delayed,
@@ -469,6 +550,7 @@ export class DeliveryStore {
 			keys.breaker,
 			keys.pause,
 			keys.job(id),
+			keys.attempts(id),
 			id,
 			token,
 			Date.now(),
@@ -479,8 +561,10 @@ export class DeliveryStore {
 			breaker.threshold,
 			breaker.cooldownMs,
 			Math.max(0, Math.round(outcome.pauseMs)),
-		)) as [string, number];
-		return { state: state as 'retrying' | 'dead' | 'lost', next: Number(next) };
+			attempt ? JSON.stringify(attempt.entry) : '',
+			attempt?.ttlMs ?? 0,
+		)) as [string, number, number];
+		return { state: state as 'retrying' | 'dead' | 'lost', next: Number(next), opened: opened === 1 };
 	}
 
 	/** Holds (or, with 0, releases) a subscription's deliveries, as a slow-down does. */
@@ -579,6 +663,18 @@ export class DeliveryStore {
 			// A batch smaller than asked for emptied the last index and deleted the index keys.
 			if (deleted < BATCH) return;
 		}
+	}
+
+	async attempts(subscriptionId: string, id: string): Promise<DeliveryAttempt[]> {
+		const raws = await this.command.lrange(this.keys(subscriptionId).attempts(id), 0, -1);
+		return raws.map((raw) => JSON.parse(raw) as DeliveryAttempt);
+	}
+
+	/** The breaker as the claim script sees it: open until a time, or closed with a failure count. */
+	async breaker(subscriptionId: string): Promise<{ failures: number; openUntil: number | null }> {
+		const fields = await this.command.hgetall(this.keys(subscriptionId).breaker);
+		const openUntil = Number(fields.openUntil ?? 0);
+		return { failures: Number(fields.failures ?? 0), openUntil: openUntil > 0 ? openUntil : null };
 	}
 
 	async counts(subscriptionId: string): Promise<{ waiting: number; delayed: number; active: number; failed: number }> {

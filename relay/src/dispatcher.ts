@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 
 import type { RelayConfig } from './config';
-import type { ClaimedDelivery, DeliveryStore } from './delivery-store';
+import { webhookId, type ClaimedDelivery, type DeliveryStore } from './delivery-store';
+import type { Alerts } from './alerts';
 import type { Metrics } from './metrics';
 import type { OriginGate } from './origin-gate';
 import type { ReadySet } from './ready';
@@ -42,6 +43,8 @@ export interface DispatcherDependencies {
 	logger: Logger;
 	/** A subscription now has dead letters (for the queue-depth metric). */
 	onDead: (subscriptionId: string) => void;
+	/** Operational alerts (dead letters, breakers opening); never awaited. */
+	alerts?: Alerts;
 }
 
 export class Dispatcher {
@@ -193,11 +196,16 @@ export class Dispatcher {
 		void promise.finally(() => this.sending.delete(promise));
 	}
 
+	/** A delivery's attempts (the console's history) are kept as long as its event. */
+	private get historyTtlMs(): number {
+		return Math.max(this.deps.config.eventRetentionMs, 86_400_000);
+	}
+
 	private async deliver(subscription: Subscription, origin: string, token: string, delivery: ClaimedDelivery): Promise<void> {
 		let result: SendResult | undefined;
 		let failure: DeliveryFailure | undefined;
 		try {
-			result = await this.deps.sender.send(subscription.url, subscription.secret, delivery.eventId, delivery.body);
+			result = await this.deps.sender.send(subscription.url, subscription.secret, webhookId(delivery.source, delivery.eventId), delivery.body);
 		} catch (error) {
 			failure = error instanceof DeliveryFailure ? error : new DeliveryFailure(`unexpected: ${(error as Error).message}`, 'network');
 		}
@@ -221,8 +229,12 @@ export class Dispatcher {
 		metrics.delivered.inc();
 		metrics.deliveryDuration.observe({ outcome: 'delivered' }, result.durationMs / 1000);
 		metrics.endToEnd.observe(Math.max(0, Date.now() - delivery.receivedAtMs) / 1000);
+		const attempt = {
+			entry: { at: new Date().toISOString(), outcome: 'delivered', status: result.status, error: null, durationMs: Math.round(result.durationMs) },
+			ttlMs: this.historyTtlMs,
+		};
 		const next = await this.persist(() =>
-			this.deps.store.complete(subscription.id, delivery.id, token, result.status, config.keepDelivered, 86_400_000),
+			this.deps.store.complete(subscription.id, delivery.id, token, result.status, config.keepDelivered, 86_400_000, attempt),
 		);
 		await this.persist(() => this.deps.ready.offer(subscription.id, next));
 	}
@@ -267,21 +279,27 @@ export class Dispatcher {
 		const attemptsMade = delivery.attempts + 1;
 		const retryAt = giveUp ? -1 : Date.now() + retryDelay(config.retrySchedule, config.retryJitter, attemptsMade, failure.retryAfterMs);
 		const pauseMs = failure.retryAfterMs && SLOW_DOWN_REASONS.has(failure.reason) ? failure.retryAfterMs : 0;
-		const { state, next } = await this.persist(() =>
+		const { state, next, opened } = await this.persist(() =>
 			this.deps.store.fail(
 				subscription.id,
 				delivery.id,
 				token,
 				{ error, status: failure.status, retryAt, countsForBreaker: BREAKER_REASONS.has(failure.reason), pauseMs },
 				{ threshold: config.circuitFailureThreshold, cooldownMs: config.circuitCooldownMs },
+				{
+					entry: { at: new Date().toISOString(), outcome: reason, status: failure.status ?? null, error, durationMs: null },
+					ttlMs: this.historyTtlMs,
+				},
 			),
 		);
 		const context = { deliveryId: delivery.id, eventId: delivery.eventId, subscriptionId: subscription.id, attempt: attemptsMade, error };
 		if (pauseMs > 0) logger.info({ subscriptionId: subscription.id, pauseMs, reason: failure.reason }, 'target asked to slow down');
+		if (opened) this.deps.alerts?.breakerOpened(subscription.id, error);
 		if (state === 'dead') {
 			metrics.deadLettered.inc({ reason });
 			logger.warn(context, 'delivery dead-lettered');
 			this.deps.onDead(subscription.id);
+			this.deps.alerts?.deadLettered(subscription.id, delivery.id, attemptsMade, error);
 		} else if (state === 'retrying') {
 			metrics.retried.inc({ reason });
 			logger.info(context, 'delivery failed; retry scheduled');

@@ -83,8 +83,8 @@ export class Fanout {
 		private readonly deliveries: DeliveryManager,
 		private readonly metrics: Metrics,
 		private readonly logger: Logger,
-		/** The configured source ids: the outboxes this process sweeps. */
-		private readonly sources: readonly string[],
+		/** The source ids whose outboxes this process sweeps (a function: sources added from the console join). */
+		private readonly sources: readonly string[] | (() => readonly string[]),
 	) {}
 
 	get sweepIntervalMs(): number {
@@ -158,6 +158,22 @@ export class Fanout {
 			}
 			start += slice;
 		}
+		// The document's timeline (the console): before the outbox entry goes, so a fan-out cut
+		// short is indexed by the sweep that finishes it.
+		if (item.event.documentId) {
+			const key = this.keys.documentEvents(item.source, item.event.documentId);
+			const documents = this.keys.documents(item.source);
+			const retention = this.config.eventRetentionMs;
+			await this.redis
+				.multi()
+				.zadd(key, item.receivedAtMs, item.eventId)
+				.pexpire(key, retention)
+				// GT: a fan-out repeated by the sweep does not move a document back in time.
+				.zadd(documents, 'GT', item.receivedAtMs, item.event.documentId)
+				.zremrangebyscore(documents, '-inf', Date.now() - retention)
+				.pexpire(documents, retention)
+				.exec();
+		}
 		await this.redis.zrem(this.keys.outbox(item.source), item.eventId);
 	}
 
@@ -172,6 +188,41 @@ export class Fanout {
 	private giveBudget(count: number): void {
 		this.addsInFlight -= count;
 		for (const resolve of this.budgetWaiters.splice(0)) resolve();
+	}
+
+	/**
+	 * Records the configured sources in the registry set of outbox sources, before this process
+	 * accepts any event: every source that ever had an outbox entry is then in it, and the sweep
+	 * reads it, so events acknowledged for a source later removed from RELAY_SOURCES are still
+	 * fanned out. Entries are never removed (a source's id costs one range query per sweep while
+	 * its outbox is empty): removing one could race a relay that still has the source configured.
+	 */
+	async registerSources(): Promise<void> {
+		const current = this.currentSources();
+		if (current.length > 0) await this.redis.sadd(this.keys.outboxSources, ...current);
+	}
+
+	/** RELAY_SOURCES and the sources added from the console, as they are now. */
+	private currentSources(): readonly string[] {
+		return typeof this.sources === 'function' ? this.sources() : this.sources;
+	}
+
+	/**
+	 * The current sources, then any other source that ever had an outbox. A source added from
+	 * the console after start-up is registered here, at the first sweep after it appeared.
+	 */
+	private async sweptSources(): Promise<string[]> {
+		const current = this.currentSources();
+		try {
+			const registered = await this.redis.smembers(this.keys.outboxSources);
+			const known = new Set(registered);
+			const added = current.filter((source) => !known.has(source));
+			if (added.length > 0) await this.redis.sadd(this.keys.outboxSources, ...added);
+			return [...new Set([...current, ...registered.sort()])];
+		} catch (error) {
+			this.logger.warn({ err: error }, 'could not read the registry of outbox sources; sweeping the current ones');
+			return [...current];
+		}
 	}
 
 	/** Starts the periodic sweep (and runs one now, for what a previous process left). */
@@ -189,7 +240,7 @@ export class Fanout {
 	}
 
 	private async doSweep(): Promise<void> {
-		for (const source of this.sources) {
+		for (const source of await this.sweptSources()) {
 			if (this.stopped) return;
 			try {
 				for (;;) {

@@ -6,19 +6,13 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 
-import { WebhookRejection, webhookHandlers, type InboundWebhook, type WebhookHandler } from '../../nodes/providers/webhooks';
+import { reconcilers } from '../../nodes/providers/reconcilers';
+import { WebhookRejection, webhookHandlers, type InboundWebhook } from '../../nodes/providers/webhooks';
 import type { RelayConfig, SourceConfig } from './config';
+import type { Source } from './source-store';
 import type { Metrics } from './metrics';
+import type { Alerts } from './alerts';
 import type { Pipeline } from './pipeline';
-
-interface Source {
-	id: string;
-	handler: WebhookHandler<unknown>;
-	secrets: readonly string[];
-	options: unknown;
-	ackType: string;
-	ackBody: string | undefined;
-}
 
 function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
 	const sources = new Map<string, Source>();
@@ -26,11 +20,14 @@ function buildSources(configs: readonly SourceConfig[]): Map<string, Source> {
 		const handler = webhookHandlers[config.type];
 		sources.set(config.id, {
 			id: config.id,
+			type: config.type,
 			handler,
-			secrets: config.secrets,
+			secrets: () => config.secrets,
 			options: handler.parseOptions(config.options),
 			ackType: handler.acknowledgement?.contentType ?? 'application/json',
 			ackBody: handler.acknowledgement?.body,
+			stateOf: reconcilers[config.type] ? (event) => reconcilers[config.type].stateKey(event) : undefined,
+			reconciles: config.reconcile !== undefined,
 		});
 	}
 	return sources;
@@ -58,8 +55,20 @@ function isStoreFailure(error: unknown): boolean {
 	);
 }
 
-export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: Metrics, logger: Logger): Router {
-	const sources = buildSources(config.sources);
+/**
+ * `lookup` finds a source by id (the relay's registry: RELAY_SOURCES and the sources added
+ * from the console); without one, RELAY_SOURCES alone.
+ */
+export function ingestRouter(
+	config: RelayConfig,
+	pipeline: Pipeline,
+	metrics: Metrics,
+	logger: Logger,
+	lookup?: (id: string) => Source | undefined,
+	alerts?: Alerts,
+): Router {
+	const configured = buildSources(config.sources);
+	const sources = { has: (id: string) => (lookup ? lookup(id) : configured.get(id)) !== undefined, get: (id: string) => (lookup ? lookup(id) : configured.get(id)) };
 	const router = express.Router();
 	// The source first, before the body is read: an unknown source costs no body parsing, and
 	// everything after (body-parser's refusals included) is labelled with a configured id only.
@@ -87,11 +96,12 @@ export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: M
 		const now = Date.now();
 		let events;
 		try {
-			source.handler.verify(inbound, source.secrets, source.options, now);
+			source.handler.verify(inbound, source.secrets(now), source.options, now);
 			events = source.handler.normalize(inbound, source.options, now);
 		} catch (error) {
 			if (!(error instanceof WebhookRejection)) throw error;
 			metrics.rejected.inc({ source: source.id, reason: error.reason });
+			alerts?.rejected(source.id);
 			// The reason, never the body or a secret.
 			logger.warn({ reqId: res.locals.reqId, source: source.id, reason: error.reason }, 'webhook rejected');
 			res.status(error.status).json({ error: error.reason, message: error.message });
@@ -99,7 +109,7 @@ export function ingestRouter(config: RelayConfig, pipeline: Pipeline, metrics: M
 		}
 		let results;
 		try {
-			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now)));
+			results = await Promise.all(events.map((event) => pipeline.accept(event, source.id, now, source.stateOf?.(event), source.reconciles)));
 		} catch (error) {
 			if (!isStoreFailure(error)) throw error;
 			metrics.rejected.inc({ source: source.id, reason: 'unavailable' });

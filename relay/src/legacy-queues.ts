@@ -45,6 +45,9 @@ export async function migrateLegacyQueues(options: {
 	logger: Logger;
 }): Promise<number> {
 	const { keys, client, store, logger } = options;
+	// The BullMQ relay ran on a Cluster only with a hash-tagged prefix: with keys spread (no tag)
+	// no old queue can exist, and its two-key EXISTS below would be refused as cross-slot.
+	if (keys.spread) return 0;
 	const marker = `${keys.prefix}deliveries:bullmq-migrated`;
 	if ((await client.exists(marker)) === 1) return 0;
 	const present = await Promise.all(

@@ -22,6 +22,9 @@ export class Metrics {
 	readonly deadLettered: Counter<'reason'>;
 	readonly deliveryDuration: Histogram<'outcome'>;
 	readonly endToEnd: Histogram;
+	readonly reconcileRuns: Counter<'source' | 'outcome'>;
+	readonly reconcileEvents: Counter<'source' | 'result'>;
+	readonly alerts: Counter<'kind' | 'outcome'>;
 
 	constructor(queueDepth: () => Promise<QueueDepth[]>, defaultMetrics = true) {
 		const registers = [this.registry];
@@ -85,6 +88,24 @@ export class Metrics {
 			name: 'relay_deliveries_dead_lettered_total',
 			help: 'Deliveries moved to the dead-letter queue (last attempt failed, or the target answered 410).',
 			labelNames: ['reason'],
+			registers,
+		});
+		this.reconcileRuns = new Counter({
+			name: 'relay_reconcile_runs_total',
+			help: 'Reconciliation sweeps by outcome (swept, failed).',
+			labelNames: ['source', 'outcome'],
+			registers,
+		});
+		this.reconcileEvents = new Counter({
+			name: 'relay_reconcile_events_total',
+			help: 'State changes found by reconciliation sweeps: new (no webhook had reported them) or duplicate.',
+			labelNames: ['source', 'result'],
+			registers,
+		});
+		this.alerts = new Counter({
+			name: 'relay_alerts_total',
+			help: 'Operational alerts by kind and outcome (sent, deduplicated, rate_limited, failed).',
+			labelNames: ['kind', 'outcome'],
 			registers,
 		});
 		this.deliveryDuration = new Histogram({

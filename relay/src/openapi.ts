@@ -38,6 +38,21 @@ export function openApiDocument(version: string): Record<string, unknown> {
 					required: ['error', 'message'],
 					properties: { error: { type: 'string' }, message: { type: 'string' } },
 				},
+				Source: {
+					type: 'object',
+					properties: {
+						id: { type: 'string' },
+						type: { type: 'string' },
+						origin: { enum: ['env', 'console'] },
+						ingestPath: { type: 'string', description: '/ingest/<id>: give the provider this path on your relay' },
+						secrets: {
+							type: 'array',
+							items: { type: 'object', properties: { hint: { type: 'string' }, expiresAt: { type: ['string', 'null'], format: 'date-time' } } },
+						},
+						createdAt: { type: ['string', 'null'] },
+						updatedAt: { type: ['string', 'null'] },
+					},
+				},
 				SubscriptionInput: {
 					type: 'object',
 					required: ['url'],
@@ -176,6 +191,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
 				get: {
 					summary: 'List subscriptions',
 					security: [{ bearer: [] }],
+					parameters: [
+						{ name: 'include', in: 'query', description: '`delivery`: each with `delivery` {queued, retrying, inFlight, dead, breaker {state: closed|open|half_open, failures, openUntil}}', schema: { enum: ['delivery'] } },
+					],
 					responses: {
 						'200': response('Subscriptions.', {
 							type: 'object',
@@ -235,6 +253,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
 						{ name: 'status', in: 'query', schema: { enum: ['queued', 'retrying', 'in_flight', 'delivered', 'dead'] } },
 						{ name: 'subscriptionId', in: 'query', schema: { type: 'string' } },
 						{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+						{ name: 'include', in: 'query', description: '`attempts`: each delivery with `history`, its last attempts [{at, outcome, status, error, durationMs}]', schema: { enum: ['attempts'] } },
 					],
 					responses: {
 						'200': response('Deliveries, newest first.', {
@@ -274,6 +293,128 @@ export function openApiDocument(version: string): Record<string, unknown> {
 					},
 				},
 			},
+			'/v1/whoami': {
+				get: {
+					summary: 'Who the bearer token is (the console shows it)',
+					security: [{ bearer: [] }],
+					responses: {
+						'200': response('`{kind: "admin"}` or `{kind: "subscriber", tokenId, name}`.', {
+							type: 'object',
+							required: ['kind'],
+							properties: { kind: { enum: ['admin', 'subscriber'] }, tokenId: { type: 'string' }, name: { type: 'string' } },
+						}),
+						...auth,
+					},
+				},
+			},
+			'/v1/sources': {
+				get: {
+					summary: 'List sources: RELAY_SOURCES (origin env, read-only) and those added from the console (origin console)',
+					security: [{ bearer: [] }],
+					responses: {
+						'200': response('Sources; secrets only as hints (last four characters of a long one), and none to a subscriber token.', {
+							type: 'object',
+							properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Source' } } },
+						}),
+						...auth,
+					},
+				},
+			},
+			'/v1/sources/{id}': {
+				post: {
+					summary: 'Add a source (stored in Redis; every relay process takes events on it within seconds, no restart)',
+					security: [{ bearer: [] }],
+					parameters: idParam('Source id: 1-64 letters, digits, "_" or "-"; the ingest URL is /ingest/<id>'),
+					requestBody: {
+						required: true,
+						...json({
+							type: 'object',
+							required: ['type', 'secret'],
+							additionalProperties: false,
+							properties: {
+								type: { type: 'string', description: 'Provider type (signnow, docusign, standard-webhooks, …), as in RELAY_SOURCES' },
+								secret: { type: 'string' },
+								options: { description: "The provider's options, as in RELAY_SOURCES" },
+							},
+						}),
+					},
+					responses: {
+						'201': response('Added.', { $ref: '#/components/schemas/Source' }),
+						'400': response('Invalid (the same checks as RELAY_SOURCES, replay window included).', error),
+						'409': response('The id exists (error: exists), or is in RELAY_SOURCES (error: read_only).', error),
+						...adminAuth,
+					},
+				},
+				put: {
+					summary: "Rotate a console source's secret; the previous ones stay valid for graceSeconds",
+					security: [{ bearer: [] }],
+					parameters: idParam('Source id'),
+					requestBody: {
+						required: true,
+						...json({
+							type: 'object',
+							required: ['secret'],
+							additionalProperties: false,
+							properties: {
+								secret: { type: 'string' },
+								graceSeconds: { type: 'integer', minimum: 0, maximum: 2592000, default: 86400 },
+							},
+						}),
+					},
+					responses: {
+						'200': response('Rotated.', { $ref: '#/components/schemas/Source' }),
+						'400': response('Invalid body.', error),
+						'404': response('No console source with this id.', error),
+						'409': response('A RELAY_SOURCES source (error: read_only): rotate it there.', error),
+						...adminAuth,
+					},
+				},
+			},
+			'/v1/documents': {
+				get: {
+					summary: 'The documents with the latest events, newest first, over every source (a subscriber token: those its subscriptions saw)',
+					security: [{ bearer: [] }],
+					parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 20 } }],
+					responses: {
+						'200': response('`{data: [{documentId, lastEventAt, sources}]}`.', { type: 'object', properties: { data: { type: 'array', items: { type: 'object' } } } }),
+						'400': response('Invalid query.', error),
+						...auth,
+					},
+				},
+			},
+			'/v1/documents/{id}/timeline': {
+				get: {
+					summary: "Every event of one document from every source, with each delivery's attempts",
+					security: [{ bearer: [] }],
+					parameters: idParam("The provider's document id"),
+					responses: {
+						'200': response('The timeline, oldest first; `steps` says which of uploaded, invite_sent, signed, delivered, failed were reached.', {
+							type: 'object',
+							properties: {
+								documentId: { type: 'string' },
+								documentName: { type: ['string', 'null'] },
+								steps: { type: 'object', additionalProperties: { type: 'boolean' } },
+								events: { type: 'array', items: { type: 'object' } },
+							},
+						}),
+						'404': response('(Subscriber token) no event of this document reached one of its subscriptions.', error),
+						...auth,
+					},
+				},
+			},
+			'/v1/stats': {
+				get: {
+					summary: 'Live counters: deliveries by state now, and per-minute counts of the last hour (every relay process)',
+					security: [{ bearer: [] }],
+					responses: {
+						'200': response('`queues` (queued, retrying, inFlight, dead) for the subscriptions the token sees; `lastHour` (admin token only, else null): `minutes` [{t, received, rejected, duplicate, delivered, retried, dead}], `totals`, `rejectedByReason`.', {
+							type: 'object',
+							properties: { queues: { type: 'object' }, lastHour: { type: ['object', 'null'] } },
+						}),
+						...auth,
+					},
+				},
+			},
 			'/v1/tokens': {
 				post: {
 					summary: 'Create a subscriber token (admin only)',
@@ -305,6 +446,30 @@ export function openApiDocument(version: string): Record<string, unknown> {
 					security: [{ bearer: [] }],
 					parameters: idParam('Token id (tok_…)'),
 					responses: { '204': response('Revoked.'), '404': response('Not found.', error), ...adminAuth },
+				},
+			},
+			'/v1/sources/{id}/reconcile': {
+				post: {
+					summary: 'Run a reconciliation sweep of one source now (admin only); see docs/relay.md, "Reconciliation"',
+					security: [{ bearer: [] }],
+					parameters: idParam('Source id (with `reconcile` settings in RELAY_SOURCES)'),
+					responses: {
+						'200': response('Swept: `listed` state changes found, `delivered` new (no webhook had reported them), `duplicates`, the window `from`/`to`.', {
+							type: 'object',
+							properties: {
+								outcome: { type: 'string', enum: ['swept'] },
+								listed: { type: 'integer' },
+								delivered: { type: 'integer' },
+								duplicates: { type: 'integer' },
+								from: { type: 'string', format: 'date-time' },
+								to: { type: 'string', format: 'date-time' },
+							},
+						}),
+						'404': response('No such source, or it does not reconcile.', error),
+						'409': response('Another relay process is sweeping this source (`outcome: busy`).'),
+						'502': response('The provider could not be asked (`outcome: failed`, `error` names the HTTP status and path); the cursor stays.'),
+						...adminAuth,
+					},
 				},
 			},
 		},

@@ -17,6 +17,7 @@
  * relay stopped before it had added them all: taken as new and fanned out (at least once).
  */
 import type { CanonicalEvent } from '../../nodes/providers/webhooks';
+import { CompletionHold } from './completion-hold';
 import type { RelayConfig } from './config';
 import type { DeliveryManager } from './deliveries';
 import type { Fanout } from './fanout';
@@ -27,22 +28,35 @@ import type { SubscriptionStore } from './subscriptions';
 // ARGV[6] = '1' when the acknowledgement waits for replicas: a duplicate then rewrites its
 // dedup key unchanged, so the WAIT that follows on this connection also covers the original
 // write (made perhaps by another relay whose own WAIT failed and answered 503).
+// ARGV[7] / ARGV[8]: the position in KEYS of the legacy dedup key / of the reconciliation state
+// mark, or 0 when absent. ARGV[9] = '1' when the source reconciles: a state mark already set
+// then means the state change was reported the other way (webhook or sweep) under another event
+// id: a duplicate, whose own id is remembered too so its retries stop at the first check. A
+// source that does not reconcile (yet) only sets marks, so turning reconciliation on later finds
+// the changes its webhooks already delivered.
 const INGEST_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if ARGV[6] == '1' then redis.call('SET', KEYS[1], redis.call('GET', KEYS[1]), 'XX', 'KEEPTTL') end
   return 'duplicate'
 end
-if KEYS[4] and redis.call('GET', KEYS[4]) == 'q' then
-  if ARGV[6] == '1' then redis.call('SET', KEYS[4], 'q', 'XX', 'KEEPTTL') end
+local legacy = tonumber(ARGV[7])
+if legacy > 0 and redis.call('GET', KEYS[legacy]) == 'q' then
+  if ARGV[6] == '1' then redis.call('SET', KEYS[legacy], 'q', 'XX', 'KEEPTTL') end
+  return 'duplicate'
+end
+local state = tonumber(ARGV[8])
+if state > 0 and ARGV[9] == '1' and redis.call('EXISTS', KEYS[state]) == 1 then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
   return 'duplicate'
 end
 redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+if state > 0 then redis.call('SET', KEYS[state], ARGV[5], 'PX', ARGV[1]) end
 return 'new'
 `;
-const INGEST = new Script(INGEST_SCRIPT, 3);
-const INGEST_READING_LEGACY = new Script(INGEST_SCRIPT, 4);
+/** By key count: 3 (dedup, event, outbox), plus the legacy dedup key and/or the state mark. */
+const INGEST = [3, 4, 5].map((count) => new Script(INGEST_SCRIPT, count));
 
 export type Accepted = 'new' | 'duplicate';
 
@@ -58,6 +72,8 @@ export class Pipeline {
 		private readonly subscriptions: SubscriptionStore,
 		private readonly deliveries: DeliveryManager,
 		readonly fanout: Fanout,
+		/** Opt-in per source: completions wait for their file-ready event (completion-hold.ts). */
+		private readonly hold = new CompletionHold(keys, redis, config.sources),
 	) {}
 
 	/** The delivery body: the canonical event plus where and when the relay received it. */
@@ -69,11 +85,25 @@ export class Pipeline {
 	 * Resolves once the event is durably stored with its fan-out pending (or known to be a
 	 * duplicate); rejects when Redis cannot take it. Does not wait for the fan-out.
 	 */
-	async accept(event: CanonicalEvent, source: string, receivedAtMs: number): Promise<Accepted> {
+	async accept(
+		event: CanonicalEvent,
+		source: string,
+		receivedAtMs: number,
+		/** The (document, state) mark this event sets, for providers that can be reconciled. */
+		documentState?: string,
+		/** Whether a mark already set makes it a duplicate (the source reconciles). */
+		checkState = false,
+	): Promise<Accepted> {
 		const body = Pipeline.body(event, source, receivedAtMs);
 		const keys = [this.keys.dedup(source, event.id), this.keys.event(source, event.id), this.keys.outbox(source)];
-		const script = this.keys.legacyInSlot ? INGEST_READING_LEGACY : INGEST;
-		if (this.keys.legacyInSlot) keys.push(this.keys.legacyDedup(event.id));
+		let legacyAt = 0;
+		let stateAt = 0;
+		if (this.keys.legacyInSlot) legacyAt = keys.push(this.keys.legacyDedup(event.id));
+		// See nodes/providers/reconcile.ts: webhook and sweep mark the same (document, state).
+		if (documentState) stateAt = keys.push(this.keys.reconcileState(source, documentState));
+		const script = INGEST[keys.length - 3];
+		// A held completion's lease is the hold's bound: the outbox sweep delivers it then at the latest.
+		const heldUntil = await this.hold.leaseFor(event, source, receivedAtMs);
 		const state = (await script.run(
 			this.redis,
 			...keys,
@@ -81,13 +111,28 @@ export class Pipeline {
 			body,
 			this.config.eventRetentionMs,
 			// The lease: until then no other relay takes this fan-out over.
-			receivedAtMs + this.config.fanoutLeaseMs,
+			heldUntil ?? receivedAtMs + this.config.fanoutLeaseMs,
 			event.id,
 			this.config.ackReplicas > 0 ? '1' : '0',
+			legacyAt,
+			stateAt,
+			checkState ? '1' : '0',
 		)) as Accepted;
 		// The event and its pending fan-out on enough replicas before the 2xx (RELAY_ACK_REPLICAS).
 		await waitForReplicas(this.redis, keys[0], this.config.ackReplicas, this.config.ackReplicaTimeoutMs);
-		if (state === 'new') {
+		if (state === 'new' && heldUntil === undefined) {
+			const released = await this.hold.release(event, source, receivedAtMs, this.config.fanoutLeaseMs);
+			if (released) {
+				// The completion goes out first, then the file-ready event that released it.
+				const held = JSON.parse(released.body) as CanonicalEvent & { receivedAt: string };
+				this.fanout.schedule({
+					source,
+					eventId: released.eventId,
+					body: released.body,
+					receivedAtMs: Date.parse(held.receivedAt),
+					event: { provider: held.provider, type: held.type, documentId: held.documentId },
+				});
+			}
 			this.fanout.schedule({
 				source,
 				eventId: event.id,

@@ -12,10 +12,14 @@
  * score is then no longer the lease, and the earlier time wins. Offers only ever lower a
  * score (ZADD LT), so no wake-up is lost.
  *
- * This key is the only one shared by every subscription; its scripts touch nothing else (one
- * Cluster slot), and the per-subscription scripts never touch it.
+ * This index is the only thing shared by every subscription, so every enqueue and every outcome
+ * writes it. On a Cluster it is split into shards (one key each, each under its own hash tag:
+ * Keys.readyShards), a subscription always in the same shard: the writes spread over the
+ * masters, and each script still touches one key (one slot). A take asks every shard for its
+ * share in parallel; fairness holds within a shard and, as every shard is asked each time,
+ * roughly across them. Elsewhere there is one shard, the previous layout's single key.
  */
-import type { RedisClient } from './redis';
+import { shardOf, type RedisClient } from './redis';
 import { Script } from './scripts';
 
 /** KEYS: ready. ARGV: now, how many, lease ms. Returns {lease score, earliest other score or false, ids...}. */
@@ -46,42 +50,60 @@ if tonumber(ARGV[3]) >= 0 then redis.call('ZADD', KEYS[1], 'LT', ARGV[3], ARGV[1
 return 0
 `, 1);
 
-/** The ready set's key under a relay prefix. */
+/** The ready set's key under a relay prefix, on a single Redis or Sentinel (one shard). */
 export function readyKey(prefix: string): string {
 	return `${prefix}deliveries:ready`;
 }
 
 export class ReadySet {
+	readonly shards: readonly string[];
+
 	constructor(
-		readonly key: string,
+		/** One key, or the shards' keys (Keys.readyShards). */
+		keys: string | readonly string[],
 		private readonly client: RedisClient,
-	) {}
+	) {
+		this.shards = typeof keys === 'string' ? [keys] : keys;
+		if (this.shards.length === 0) throw new Error('a ready set needs at least one key');
+	}
+
+	/** The shard key a subscription lives in. */
+	keyOf(subscriptionId: string): string {
+		return this.shards[shardOf(subscriptionId, this.shards.length)];
+	}
 
 	/** Lowers the subscription's score to `at` (adds it if absent). */
 	async offer(subscriptionId: string, at: number, client: RedisClient = this.client): Promise<void> {
 		if (at < 0) return;
-		await client.zadd(this.key, 'LT', Math.round(at), subscriptionId);
+		await client.zadd(this.keyOf(subscriptionId), 'LT', Math.round(at), subscriptionId);
 	}
 
 	async take(now: number, most: number, leaseMs: number): Promise<{ lease: number; earliest: number | undefined; ids: string[] }> {
-		const reply = (await TAKE.run(this.client, this.key, now, most, leaseMs)) as Array<string | number | null>;
-		return {
-			lease: Number(reply[0]),
-			earliest: reply[1] === null || reply[1] === undefined ? undefined : Number(reply[1]),
-			ids: reply.slice(2).map(String),
-		};
+		// Every shard is asked for its share at once: with the same `now` each computes the same lease.
+		const share = Math.max(1, Math.ceil(most / this.shards.length));
+		const replies = (await Promise.all(this.shards.map((key) => TAKE.run(this.client, key, now, share, leaseMs)))) as Array<
+			Array<string | number | null>
+		>;
+		let earliest: number | undefined;
+		const ids: string[] = [];
+		for (const reply of replies) {
+			if (reply[1] !== null && reply[1] !== undefined) earliest = Math.min(earliest ?? Infinity, Number(reply[1]));
+			for (const id of reply.slice(2)) ids.push(String(id));
+		}
+		return { lease: Number(replies[0][0]), earliest, ids };
 	}
 
 	async settle(subscriptionId: string, lease: number, next: number): Promise<void> {
-		await SETTLE.run(this.client, this.key, subscriptionId, lease, next < 0 ? -1 : Math.round(next));
+		await SETTLE.run(this.client, this.keyOf(subscriptionId), subscriptionId, lease, next < 0 ? -1 : Math.round(next));
 	}
 
 	async remove(subscriptionId: string): Promise<void> {
-		await this.client.zrem(this.key, subscriptionId);
+		await this.client.zrem(this.keyOf(subscriptionId), subscriptionId);
 	}
 
-	/** Subscriptions with work queued, for the queue-depth metric. */
+	/** Subscriptions with work queued, for the queue-depth metric (up to `most` from each shard). */
 	async members(most: number): Promise<string[]> {
-		return this.client.zrange(this.key, 0, most - 1);
+		const lists = await Promise.all(this.shards.map((key) => this.client.zrange(key, 0, most - 1)));
+		return lists.flat().slice(0, most);
 	}
 }

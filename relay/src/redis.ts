@@ -12,24 +12,77 @@ import type { RelayConfig } from './config';
 
 export type RedisClient = Redis | Cluster;
 
+/** Scheduling shards on a Cluster (see Keys.scheduleShards): 3, 8 and 5 of them on a 3-master Cluster's even slot split. */
+export const CLUSTER_SCHEDULE_SHARDS = 16;
+
 /**
- * Per-source keys carry a hash tag of their own (`{src:<id>}`) so that a Redis Cluster
- * spreads sources over its masters, while the keys one ingest script touches for one event
- * (dedup, event, outbox of the same source) always share a slot. A prefix that has a hash
- * tag itself (`{relay}:`) wins over it, since Redis hashes the first tag of a key: then
- * everything lives in one slot, as before.
+ * Redis's hash-tag rule: a key's slot is computed from the text between its first `{` and the
+ * next `}`, if that text is not empty; else from the whole key.
+ */
+export function hashTagOf(text: string): string | undefined {
+	const open = text.indexOf('{');
+	if (open < 0) return undefined;
+	const close = text.indexOf('}', open + 1);
+	return close > open + 1 ? text.slice(open + 1, close) : undefined;
+}
+
+/** Which of `count` shards a subscription's scheduling entries live in (FNV-1a of its id). */
+export function shardOf(id: string, count: number): number {
+	if (count <= 1) return 0;
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < id.length; i++) {
+		hash ^= id.charCodeAt(i);
+		hash = Math.imul(hash, 0x01000193);
+	}
+	return (hash >>> 0) % count;
+}
+
+/**
+ * Key names, and through their hash tags, where each key lives on a Redis Cluster.
+ *
+ * - Per source, `{src:<id>}`: dedup keys, stored events, the outbox. The ingest script and the
+ *   outbox claim touch only these: one slot per source.
+ * - Per subscription, `{d:<id>}` (delivery-store.ts): its queue, deliveries, pause, rate window
+ *   and breaker. Every delivery script touches only these: one slot per subscription.
+ * - The registry: subscriptions, their version counter, tokens and token ownership, the admin
+ *   token and the set of sources that ever had an outbox. Written on subscription and token
+ *   changes only (rare), and updated together by scripts, so one slot: `{registry}`.
+ * - The scheduling index (subscriptions with work, subscriptions with dead letters): written
+ *   at every enqueue and every outcome, so on a Cluster it is split into CLUSTER_SCHEDULE_SHARDS
+ *   shards, `{sched:<n>}`, a subscription always in the same one; no script touches two.
+ *
+ * A fan-out spans a source's slot and its subscriptions' slots: it is not atomic but
+ * idempotent (the outbox entry stays until every delivery is added; a delivery is created
+ * once per id), so a crash half-way is finished by the next sweep.
+ *
+ * Spread only applies on a Cluster whose prefix has no hash tag. With a tag in the prefix
+ * (`{relay}:`, what the relay required before) Redis hashes that tag for every key and all of
+ * them share one slot; on a single Redis or under Sentinel slots mean nothing. In both cases
+ * the registry and the index keep the names of the previous layout, so an upgrade finds them.
  */
 export class Keys {
 	/** Whether the keys of the previous, unscoped layout can share a slot with the new ones. */
 	readonly legacyInSlot: boolean;
+	/** A Cluster whose prefix has no hash tag: keys spread over its slots (and masters). */
+	readonly spread: boolean;
+	/** A Cluster whose prefix has a hash tag: every key in one slot, on one master. */
+	readonly pinned: boolean;
+	/** How many shards the scheduling index has (1: the previous layout's single keys). */
+	readonly scheduleShards: number;
+	private readonly registryBase: string;
 
 	constructor(
 		readonly prefix: string,
 		options: { cluster?: boolean } = {},
 	) {
+		const tagged = hashTagOf(prefix) !== undefined;
 		// The old layout (dedup:<id> beside subscriptions:version in one script) only ran on a
 		// Cluster with a hash-tagged prefix; without a tag no old keys can exist there.
-		this.legacyInSlot = !options.cluster || /\{[^}]+\}/.test(prefix);
+		this.legacyInSlot = !options.cluster || tagged;
+		this.spread = Boolean(options.cluster) && !tagged;
+		this.pinned = Boolean(options.cluster) && tagged;
+		this.scheduleShards = this.spread ? CLUSTER_SCHEDULE_SHARDS : 1;
+		this.registryBase = this.spread ? `${prefix}{registry}:` : prefix;
 	}
 
 	/** BullMQ's own prefix (it appends `:<queue>:…`). */
@@ -47,15 +100,65 @@ export class Keys {
 	event(source: string, eventId: string): string {
 		return `${this.source(source)}:event:${eventId}`;
 	}
+	/** Any other key of one source (in its slot), e.g. the completion hold's markers. */
+	sourceKey(source: string, name: string): string {
+		return `${this.source(source)}:${name}`;
+	}
 	/** One source's events stored but not yet fanned out (sorted set: event id → lease deadline). */
 	outbox(source: string): string {
 		return `${this.source(source)}:outbox`;
+	}
+	/**
+	 * Reconciliation: the mark that a document of this source reached a state (`<document
+	 * id>:<state>`), set by whichever of webhook and sweep reports it first (expires after the
+	 * dedup window); in the source's slot, so the ingest script reads it with the dedup key.
+	 */
+	reconcileState(source: string, state: string): string {
+		return `${this.source(source)}:state:${state}`;
+	}
+	/** Reconciliation: where the next sweep of this source starts (epoch ms). */
+	reconcileCursor(source: string): string {
+		return `${this.source(source)}:reconcile:cursor`;
+	}
+	/** Reconciliation: when this source first reconciled (epoch ms); no sweep looks before it. */
+	reconcileFrom(source: string): string {
+		return `${this.source(source)}:reconcile:from`;
+	}
+		/** Reconciliation: held by the one process sweeping this source. */
+	reconcileLease(source: string): string {
+		return `${this.source(source)}:reconcile:lease`;
+	}
+	/** Alerts: one key per alert subject, set NX so one process sends it once per window. */
+	alertSent(key: string): string {
+		return `${this.prefix}alerts:sent:${key}`;
+	}
+	/** Alerts: this minute's count of alerts sent (the rate limit), or of a source's rejections. */
+	alertCount(bucket: string): string {
+		return `${this.prefix}alerts:count:${bucket}`;
+	}
+	/**
+	 * The ids of every source that had an outbox (registered at start-up, before any ingest),
+	 * so the sweep still finishes a source removed from RELAY_SOURCES with events pending.
+	 */
+	get outboxSources(): string {
+		return `${this.registryBase}outbox-sources`;
 	}
 	/**
 	 * The keys of the layout before sources were namespaced, read (never written) so that an
 	 * upgrade takes what the old relay stored for a duplicate. Remove once every relay has run
 	 * the scoped layout for one dedup window.
 	 */
+	/**
+	 * One source's events of one document (sorted set: event id → received at), for the
+	 * console's timeline; expires with the events (RELAY_EVENT_RETENTION).
+	 */
+	documentEvents(source: string, documentId: string): string {
+		return `${this.source(source)}:doc:${documentId}`;
+	}
+	/** One source's documents by their latest event (sorted set: document id → received at), for the console's list. */
+	documents(source: string): string {
+		return `${this.source(source)}:docs`;
+	}
 	legacyDedup(eventId: string): string {
 		return `${this.prefix}dedup:${eventId}`;
 	}
@@ -63,12 +166,13 @@ export class Keys {
 		return `${this.prefix}event:${eventId}`;
 	}
 	get subscriptions(): string {
-		return `${this.prefix}subscriptions`;
+		return `${this.registryBase}subscriptions`;
 	}
-	/** Incremented by every subscription change; read by the ingest script with the dedup key. */
+	/** Incremented by every subscription change; read by the fan-out before it lists subscriptions. */
 	get subscriptionsVersion(): string {
-		return `${this.prefix}subscriptions:version`;
+		return `${this.registryBase}subscriptions:version`;
 	}
+	/** A pub/sub channel, not a key: Cluster broadcasts it to every node whatever its name. */
 	get subscriptionsChannel(): string {
 		return `${this.prefix}subscriptions:changed`;
 	}
@@ -78,16 +182,41 @@ export class Keys {
 	circuitProbe(target: string): string {
 		return `${this.prefix}circuit-probe:${target}`;
 	}
+	/** Sources added from the console (hash: id → record), beside the read-only RELAY_SOURCES. */
+	get sources(): string {
+		return `${this.prefix}sources`;
+	}
+	/** Incremented by every change of a stored source; every process checks it (and listens on the channel). */
+	get sourcesVersion(): string {
+		return `${this.prefix}sources:version`;
+	}
+	get sourcesChannel(): string {
+		return `${this.prefix}sources:changed`;
+	}
+	/** Per-minute counters (hash: field → count) every relay process adds to, for the console's chart. */
+	statsMinute(minute: number): string {
+		return `${this.prefix}stats:${minute}`;
+	}
 	get adminToken(): string {
-		return `${this.prefix}admin-token`;
+		return `${this.registryBase}admin-token`;
 	}
 	/** Subscriber tokens: hash of token id → record (name, cap, SHA-256 of the token). */
 	get tokens(): string {
-		return `${this.prefix}tokens`;
+		return `${this.registryBase}tokens`;
 	}
 	/** The ids of the subscriptions a subscriber token owns (its cap is this set's size). */
 	tokenSubscriptions(tokenId: string): string {
-		return `${this.prefix}token-subscriptions:${tokenId}`;
+		return `${this.registryBase}token-subscriptions:${tokenId}`;
+	}
+	/** The ready index's shards (ready.ts), one key each. */
+	get readyShards(): string[] {
+		if (!this.spread) return [`${this.prefix}deliveries:ready`];
+		return Array.from({ length: this.scheduleShards }, (_, n) => `${this.prefix}{sched:${n}}:ready`);
+	}
+	/** Sets of the subscriptions that have dead letters (for the queue-depth metric), sharded as the ready index. */
+	get deadShards(): string[] {
+		if (!this.spread) return [`${this.prefix}deliveries:dead`];
+		return Array.from({ length: this.scheduleShards }, (_, n) => `${this.prefix}{sched:${n}}:dead`);
 	}
 }
 

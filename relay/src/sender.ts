@@ -34,13 +34,13 @@ export class Sender {
 	 * Resolves on 2xx; otherwise throws a DeliveryFailure whose reason tells the caller
 	 * whether to slow down (429, 503, timeout) or give up (410, refused target).
 	 */
-	send(url: string, secret: string, eventId: string, body: string): Promise<SendResult> {
+	send(url: string, secret: string, webhookId: string, body: string): Promise<SendResult> {
 		const target = new URL(url);
 		const literalRefusal = refusalForLiteral(this.rules, target);
 		if (literalRefusal) return Promise.reject(new DeliveryFailure(literalRefusal, 'refused'));
 		const payload = Buffer.from(body);
 		const headers = {
-			...signedHeaders(secret, eventId, Math.floor(Date.now() / 1000), payload),
+			...signedHeaders(secret, webhookId, Math.floor(Date.now() / 1000), payload),
 			'content-type': 'application/json',
 			'content-length': String(payload.length),
 			'user-agent': USER_AGENT,

@@ -56,12 +56,16 @@ describe('loadConfig', () => {
 		[{ RELAY_REDIS_URL: 'http://localhost' }, /RELAY_REDIS_URL must start with redis/],
 		[{ RELAY_CONFIG_FILE: '/nonexistent/relay.json' }, /Cannot read RELAY_CONFIG_FILE/],
 		[{ RELAY_SOURCES: '[{"id":"sb","type":"standard-webhooks","secrets":["whsec_AA=="],"options":{"headers":{"id":"bad header!"}}}]' }, /options.*header name/],
-		[{ RELAY_REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, /RELAY_REDIS_PREFIX: on a Redis Cluster .* needs a \{hash tag\}/],
 		[{ RELAY_REDIS_SENTINEL_TLS: 'true' }, /RELAY_REDIS_SENTINEL_TLS: only means something with RELAY_REDIS_SENTINELS/],
 		[{ RELAY_REDIS_URL: 'rediss://redis.internal:6380', RELAY_REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' }, /RELAY_REDIS_TLS_CA_FILE: cannot read/],
 	])('rejects %p with an actionable message', (env, message) => {
 		expect(() => loadConfig(env)).toThrow(ConfigError);
 		expect(() => loadConfig(env)).toThrow(message);
+	});
+
+	it('takes a Cluster with a prefix without a hash tag (the keys carry their own) or with one (warned at start-up)', () => {
+		expect(loadConfig({ RELAY_REDIS_CLUSTER_NODES: '127.0.0.1:7000' }).redisPrefix).toBe('esign-relay:');
+		expect(loadConfig({ RELAY_REDIS_CLUSTER_NODES: '127.0.0.1:7000', RELAY_REDIS_PREFIX: '{esign-relay}:' }).redisPrefix).toBe('{esign-relay}:');
 	});
 
 	it('reads the Sentinel credentials and TLS settings', () => {

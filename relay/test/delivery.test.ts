@@ -41,7 +41,8 @@ it('signs each delivery with the subscription secret under the Standard Webhooks
 	const { secret } = await subscribe({ url: sink.url, documentId: 'doc_signed' });
 	const eventId = await ingest({ documentId: 'doc_signed' });
 	const [received] = await waitFor(() => sink.received.length > 0 && sink.received, 10_000, 'delivery');
-	expect(received.headers['webhook-id']).toBe(eventId);
+	// The source and the event id: event ids are unique per source only.
+	expect(received.headers['webhook-id']).toBe(`signnow:${eventId}`);
 	expect(received.headers['content-type']).toBe('application/json');
 	expect(() =>
 		verifySignature(
@@ -88,9 +89,9 @@ it('delivers only to subscriptions whose filters match', async () => {
 	const viewed = await ingest({ documentId, event: 'document.open' });
 	await waitFor(() => all.received.length === 2 && completedOnly.received.length === 1 && viewedOnly.received.length === 1, 10_000, 'deliveries');
 	await sleep(300);
-	expect(all.received.map((r) => r.headers['webhook-id']).sort()).toEqual([completed, viewed].sort());
-	expect(completedOnly.received.map((r) => r.headers['webhook-id'])).toEqual([completed]);
-	expect(viewedOnly.received.map((r) => r.headers['webhook-id'])).toEqual([viewed]);
+	expect(all.received.map((r) => r.headers['webhook-id']).sort()).toEqual([`signnow:${completed}`, `signnow:${viewed}`].sort());
+	expect(completedOnly.received.map((r) => r.headers['webhook-id'])).toEqual([`signnow:${completed}`]);
+	expect(viewedOnly.received.map((r) => r.headers['webhook-id'])).toEqual([`signnow:${viewed}`]);
 	expect(otherSource.received).toHaveLength(0);
 	expect(otherDocument.received).toHaveLength(0);
 });
@@ -103,7 +104,7 @@ it('retries a failing target with the same webhook-id until it answers 2xx', asy
 	const { id: subscriptionId } = await subscribe({ url: sink.url, documentId: 'doc_retry' });
 	const eventId = await ingest({ documentId: 'doc_retry' });
 	await waitFor(() => sink.received.length === 3, 10_000, 'three attempts');
-	expect(new Set(sink.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([eventId]));
+	expect(new Set(sink.received.map((r) => r.headers['webhook-id']))).toEqual(new Set([`signnow:${eventId}`]));
 	// The schedule starts at 100 ms, then 200 ms (jitter off in tests).
 	expect(sink.received[1].at - sink.received[0].at).toBeGreaterThanOrEqual(90);
 	expect(sink.received[2].at - sink.received[1].at).toBeGreaterThanOrEqual(190);
@@ -137,7 +138,7 @@ it('dead-letters after the last attempt, lists it, and replays it', async () => 
 	expect(replay.json).toEqual({ replayed: 1 });
 	await waitFor(async () => (await api(relay, 'GET', `/v1/deliveries/${deliveryId}`)).json.status === 'delivered', 10_000, 'replayed delivery');
 	expect(sink.received).toHaveLength(5);
-	expect(sink.received[4].headers['webhook-id']).toBe(eventId);
+	expect(sink.received[4].headers['webhook-id']).toBe(`signnow:${eventId}`);
 
 	// One delivery can also be retried by id (here: delivered again on request).
 	const retried = await api(relay, 'POST', `/v1/deliveries/${deliveryId}/retry`);
@@ -177,7 +178,7 @@ it('honours Retry-After on 429 before trying again', async () => {
 	await waitFor(() => sink.received.length === 3, 10_000, 'both delivered');
 	// Nothing reached the target during the second it asked for, neither the retry nor the other event.
 	expect(sink.received[1].at - sink.received[0].at).toBeGreaterThanOrEqual(950);
-	expect(sink.received.slice(1).map((r) => r.headers['webhook-id']).sort()).toEqual([first, second].sort());
+	expect(sink.received.slice(1).map((r) => r.headers['webhook-id']).sort()).toEqual([`signnow:${first}`, `signnow:${second}`].sort());
 });
 
 it('never has more deliveries in flight to one subscription than its cap', async () => {
@@ -206,7 +207,7 @@ it('sends a test event on request', async () => {
 	const response = await api(relay, 'POST', `/v1/subscriptions/${id}/test`);
 	expect(response.status).toBe(202);
 	const [received] = await waitFor(() => sink.received.length > 0 && sink.received, 10_000, 'test delivery');
-	expect(received.headers['webhook-id']).toBe(response.json.eventId);
+	expect(received.headers['webhook-id']).toBe(`relay-test:${response.json.eventId as string}`);
 	expect(JSON.parse(received.body)).toMatchObject({ providerEvent: 'relay.test', source: 'relay-test' });
 	expect((await api(relay, 'GET', `/v1/events/${response.json.eventId as string}`)).status).toBe(200);
 });

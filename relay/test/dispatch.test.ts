@@ -113,7 +113,7 @@ it("takes over a delivery whose process died holding it, once its lease ends", a
 	const claimedAt = Date.now();
 	await waitFor(() => sink.received.length === 1, 10_000, 'the taken-over delivery');
 	expect(Date.now() - claimedAt).toBeGreaterThanOrEqual(900);
-	expect(sink.received[0].headers['webhook-id']).toBe('evt_orphan');
+	expect(sink.received[0].headers['webhook-id']).toBe('signnow:evt_orphan');
 	await waitFor(async () => (await relay.deliveries.get(id))?.status === 'delivered', 5_000, 'delivered');
 	// The dead process's late answer changes nothing.
 	expect(await store.complete(subscription.id, id, 'dead-process', 200, 10, 60_000)).toBe(-2);

@@ -104,7 +104,7 @@ it('loses nothing, and repeats only what was in flight, when the relay is killed
 			else if (seen > secondListeningAt) repeatedAfterTheKill.push(key);
 		}
 		expect(firstSeen.size).toBe(expected);
-		for (const id of ids) expect([...firstSeen.keys()].filter((key) => key.startsWith(`${id} `))).toHaveLength(SUBSCRIPTIONS);
+		for (const id of ids) expect([...firstSeen.keys()].filter((key) => key.startsWith(`signnow:${id} `))).toHaveLength(SUBSCRIPTIONS);
 		// The recovered fan-out added only the missing jobs: nothing first delivered after the kill came twice.
 		expect(repeatedAfterTheKill).toEqual([]);
 		expect(await redis.zcard(keys.outbox('signnow'))).toBe(0);

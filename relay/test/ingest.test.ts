@@ -68,7 +68,7 @@ describe('accepted webhooks', () => {
 		expect(JSON.stringify(stored.json)).not.toContain('secret-access-token-must-not-leak');
 		expect(JSON.stringify(stored.json)).not.toContain('access_token');
 
-		const delivered = await waitFor(() => sink.received.find((r) => r.headers['webhook-id'] === events[0].id), 10_000, 'delivery');
+		const delivered = await waitFor(() => sink.received.find((r) => r.headers['webhook-id'] === `signnow:${events[0].id}`), 10_000, 'delivery');
 		expect(delivered.body).not.toContain('secret-access-token-must-not-leak');
 		expect(JSON.parse(delivered.body)).toMatchObject({ id: events[0].id, documentId: 'doc_signnow_accept' });
 	});
@@ -105,12 +105,12 @@ describe('accepted webhooks', () => {
 		const callback = signNowCallback({ documentId: 'doc_duplicate' });
 		const first = await post(`${relay.url}/ingest/signnow`, callback.body, callback.headers);
 		const id = (first.json as { events: Array<{ id: string }> }).events[0].id;
-		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === id), 10_000, 'first delivery');
+		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === `signnow:${id}`), 10_000, 'first delivery');
 		const again = await post(`${relay.url}/ingest/signnow`, callback.body, callback.headers);
 		expect(again.status).toBe(200);
 		expect(again.json).toMatchObject({ events: [{ id, duplicate: true }] });
 		await sleep(300);
-		expect(sink.received.filter((r) => r.headers['webhook-id'] === id)).toHaveLength(1);
+		expect(sink.received.filter((r) => r.headers['webhook-id'] === `signnow:${id}`)).toHaveLength(1);
 	});
 
 	it('enqueues and delivers exactly once when 50 copies of one event arrive at once', async () => {
@@ -128,12 +128,12 @@ describe('accepted webhooks', () => {
 		expect(await metric('relay_events_enqueued_total', 'source="signnow"')).toBe(enqueuedBefore + 1);
 		expect(await metric('relay_events_duplicate_total', 'source="signnow"')).toBe(duplicatesBefore + 49);
 		// Fanned out once (after the acknowledgement): exactly one delivery, whose id is deterministic.
-		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === id), 10_000, 'fan-out');
+		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === `signnow:${id}`), 10_000, 'fan-out');
 		const delivery = await relay.deliveries.get(deliveryId(subscriptionId, 'signnow', id));
 		expect(delivery?.id).toBe(`${subscriptionId}.signnow.${id}`);
-		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === id), 10_000, 'delivery');
+		await waitFor(() => sink.received.some((r) => r.headers['webhook-id'] === `signnow:${id}`), 10_000, 'delivery');
 		await sleep(500);
-		expect(sink.received.filter((r) => r.headers['webhook-id'] === id)).toHaveLength(1);
+		expect(sink.received.filter((r) => r.headers['webhook-id'] === `signnow:${id}`)).toHaveLength(1);
 	});
 });
 

@@ -50,9 +50,51 @@ afterAll(async () => {
 	redis.disconnect();
 });
 
+/** The deliveries of one canonical event id, whichever source (the body's id; webhook-id adds the source). */
 function deliveredIds(id: string): Array<{ source: string }> {
-	return sink.received.filter((r) => r.headers['webhook-id'] === id).map((r) => JSON.parse(r.body) as { source: string });
+	return sink.received
+		.map((r) => JSON.parse(r.body) as { id: string; source: string })
+		.filter((event) => event.id === id);
 }
+
+it('gives colliding events of two sources different webhook-ids, each stable across retries', async () => {
+	// A receiver deduplicating on webhook-id (as Standard Webhooks and the n8n docs tell it to)
+	// must not drop the second source's genuine event.
+	const id = `${Date.now().toString(36)}-webhook-id`;
+	let failFirst = true;
+	const failing = await new Sink().start();
+	failing.handler = (request, _index, res) => {
+		const event = JSON.parse(request.body) as { source: string };
+		if (event.source === 'signbee' && failFirst) {
+			failFirst = false;
+			res.statusCode = 500;
+		}
+		res.end();
+	};
+	const own = await api(relay, 'POST', '/v1/subscriptions', { url: failing.url, sources: ['standard', 'signbee'] });
+	try {
+		const first = standardCallback(STANDARD_SECRET, undefined, { id, documentId: 'doc_wid_a' });
+		const second = standardCallback(SIGNBEE_SECRET, SIGNBEE_HEADERS, { id, documentId: 'doc_wid_b' });
+		expect((await post(`${relay.url}/ingest/standard`, first.body, first.headers)).status).toBe(200);
+		expect((await post(`${relay.url}/ingest/signbee`, second.body, second.headers)).status).toBe(200);
+		// Two deliveries plus the retry of signbee's (refused once).
+		await waitFor(() => failing.received.length === 3, 10_000, 'both deliveries and one retry');
+		const bySource = new Map<string, Set<string>>();
+		for (const received of failing.received) {
+			const event = JSON.parse(received.body) as { source: string };
+			bySource.set(event.source, (bySource.get(event.source) ?? new Set()).add(String(received.headers['webhook-id'])));
+		}
+		const standardIds = [...(bySource.get('standard') ?? [])];
+		const signbeeIds = [...(bySource.get('signbee') ?? [])];
+		// One id per source, the same on the retry, and not the same as the other source's.
+		expect(standardIds).toHaveLength(1);
+		expect(signbeeIds).toHaveLength(1);
+		expect(standardIds[0]).not.toBe(signbeeIds[0]);
+	} finally {
+		await api(relay, 'DELETE', `/v1/subscriptions/${own.json.id as string}`);
+		await failing.close();
+	}
+});
 
 it('delivers the genuine events of two sources that number their events alike (1, 2, 3)', async () => {
 	const run = Date.now().toString(36);

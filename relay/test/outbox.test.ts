@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 
 import type { Relay } from '../src/app';
-import { Sink, api, cleanRedis, post, signNowCallback, sleep, startRelay, uniquePrefix, waitFor } from './helpers';
+import { SOURCES, Sink, api, cleanRedis, post, signNowCallback, sleep, startRelay, uniquePrefix, waitFor } from './helpers';
 
 const prefix = uniquePrefix('outbox');
 const redis = new Redis({ host: '127.0.0.1', port: 6379 });
@@ -48,7 +48,7 @@ it('another relay fans out what an acknowledging relay never did, once the lease
 	await waitFor(() => sink.received.length >= 15, 15_000, '5 events × 3 subscriptions');
 	await sleep(1_000);
 	expect(sink.received).toHaveLength(15);
-	for (const id of ids) expect(sink.received.filter((r) => r.headers['webhook-id'] === id)).toHaveLength(3);
+	for (const id of ids) expect(sink.received.filter((r) => r.headers['webhook-id'] === `signnow:${id}`)).toHaveLength(3);
 	expect(await redis.zcard(first.keys.outbox('signnow'))).toBe(0);
 	expect(Number((await second.metrics.registry.getSingleMetricAsString('relay_fanout_recovered_total')).split(' ').pop())).toBeGreaterThanOrEqual(5);
 	for (const id of subscriptions) await api(second, 'DELETE', `/v1/subscriptions/${id}`);
@@ -72,4 +72,37 @@ it('a fan-out that fails (Redis refuses a job add) is retried after the lease an
 	await sleep(800);
 	expect(sink.received).toHaveLength(before + 1);
 	await api(relay, 'DELETE', `/v1/subscriptions/${created.json.id as string}`);
+});
+
+it('finishes the outbox of a source removed from RELAY_SOURCES while it still had acknowledged events', async () => {
+	// The events were acknowledged with 2xx: whatever the configuration says now, they are owed.
+	const first = await startRelay(prefix, { fanoutLeaseMs: '400ms' });
+	relays.push(first);
+	const created = await api(first, 'POST', '/v1/subscriptions', { url: sink.url, sources: ['signnow'] });
+	first.fanout.holdForTests = true;
+	const ids: string[] = [];
+	for (let n = 0; n < 3; n += 1) {
+		const callback = signNowCallback({ documentId: `doc_removed_source_${n}` });
+		const response = await post(`${first.url}/ingest/signnow`, callback.body, callback.headers);
+		expect(response.status).toBe(200);
+		ids.push((response.json as { events: Array<{ id: string }> }).events[0].id);
+	}
+	expect(await redis.zcard(first.keys.outbox('signnow'))).toBe(3);
+	await first.stop();
+	relays.splice(relays.indexOf(first), 1);
+
+	// Restarted without the signnow source (another source kept, so the relay has something to sweep).
+	const second = await startRelay(prefix, { fanoutLeaseMs: '400ms', sources: SOURCES.filter((source) => source.id !== 'signnow') });
+	relays.push(second);
+	await waitFor(
+		() => ids.every((id) => sink.received.some((r) => r.headers['webhook-id'] === `signnow:${id}`)),
+		10_000,
+		'the removed source\'s 3 acknowledged events delivered',
+	);
+	await sleep(600);
+	for (const id of ids) {
+		expect(sink.received.filter((r) => r.headers['webhook-id'] === `signnow:${id}`)).toHaveLength(1);
+	}
+	expect(await redis.zcard(second.keys.outbox('signnow'))).toBe(0);
+	await api(second, 'DELETE', `/v1/subscriptions/${created.json.id as string}`);
 });

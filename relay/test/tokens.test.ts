@@ -79,7 +79,7 @@ describe('two tenants', () => {
 		subB = createdB.json.id as string;
 		eventA = await ingest('doc_tenant_a');
 		eventB = await ingest('doc_tenant_b');
-		await waitFor(() => sinkA.received.some((r) => r.headers['webhook-id'] === eventA), 10_000, "A's delivery");
+		await waitFor(() => sinkA.received.some((r) => r.headers['webhook-id'] === `signnow:${eventA}`), 10_000, "A's delivery");
 		// B's target answers 502: after 3 attempts its delivery is a dead letter.
 		await waitFor(async () => (await api(relay, 'GET', `/v1/deliveries/${deliveryId(subB, 'signnow', eventB)}`)).json.status === 'dead', 10_000, "B's dead letter");
 	});

@@ -50,7 +50,7 @@ it('moves pending deliveries and dead letters out of the old BullMQ queues', asy
 
 	relay = await startRelay(prefix);
 	await waitFor(() => sink.received.length >= 2, 10_000, 'the pending deliveries');
-	expect(sink.received.map((r) => r.headers['webhook-id']).sort()).toEqual(['evt_delayed', 'evt_waiting']);
+	expect(sink.received.map((r) => r.headers['webhook-id']).sort()).toEqual(['signnow:evt_delayed', 'signnow:evt_waiting']);
 	const listed = await api(relay, 'GET', `/v1/deliveries?status=dead&subscriptionId=${subscription.id}`);
 	expect(listed.json.data).toEqual([
 		expect.objectContaining({ id: `${subscription.id}.signnow.evt_dead`, status: 'dead', attempts: 1, lastError: 'HTTP 500' }),

@@ -2,11 +2,11 @@
  * The books the scenarios are judged by must be able to say "lost" and "duplicated":
  * pure-logic checks of the ledger on hand-made deliveries (no relay involved).
  */
-import { Ledger } from './harness/ledger';
+import { Ledger, expectedWebhookId } from './harness/ledger';
 import { makeEvents, newSignNowSource } from './harness/provider';
 import { Sink, type DeliveryAttempt } from './harness/sink';
 
-function execution(key: string, webhookId: string, bodyId = webhookId): DeliveryAttempt {
+function execution(key: string, webhookId: string, bodyId = webhookId.slice(webhookId.indexOf(':') + 1)): DeliveryAttempt {
 	return { webhookId, bodyId, key, receivedAt: Date.now(), status: 200, signatureValid: true, clientAborted: false, body: undefined };
 }
 
@@ -20,7 +20,7 @@ function ledgerOf(count: number) {
 
 test('an acknowledged event never executed is lost', () => {
 	const { events, ledger, sink } = ledgerOf(3);
-	sink.attempts.push(execution(events[0].key, events[0].canonicalId), execution(events[1].key, events[1].canonicalId));
+	sink.attempts.push(execution(events[0].key, expectedWebhookId(events[0])), execution(events[1].key, expectedWebhookId(events[1])));
 	const tally = ledger.tally([sink]);
 	expect([tally.acknowledged, tally.delivered, tally.lost, tally.duplicated]).toEqual([3, 2, 1, 0]);
 });
@@ -29,10 +29,10 @@ test('the same event under two webhook-ids is a duplicate; under the same id a r
 	const { events, ledger, sink } = ledgerOf(2);
 	const [a, b] = events;
 	sink.attempts.push(
-		execution(a.key, a.canonicalId),
-		execution(a.key, 'evt_other'),
-		execution(b.key, b.canonicalId),
-		execution(b.key, b.canonicalId),
+		execution(a.key, expectedWebhookId(a)),
+		execution(a.key, 'signnow:evt_other'),
+		execution(b.key, expectedWebhookId(b)),
+		execution(b.key, expectedWebhookId(b)),
 	);
 	const tally = ledger.tally([sink]);
 	expect([tally.duplicated, tally.redelivered, tally.wrongIds, tally.lost]).toEqual([1, 1, 1, 0]);
@@ -40,8 +40,8 @@ test('the same event under two webhook-ids is a duplicate; under the same id a r
 
 test('failed attempts and bad signatures are not executions', () => {
 	const { events, ledger, sink } = ledgerOf(1);
-	sink.attempts.push({ ...execution(events[0].key, events[0].canonicalId), status: 500 });
-	sink.attempts.push({ ...execution(events[0].key, events[0].canonicalId), signatureValid: false });
+	sink.attempts.push({ ...execution(events[0].key, expectedWebhookId(events[0])), status: 500 });
+	sink.attempts.push({ ...execution(events[0].key, expectedWebhookId(events[0])), signatureValid: false });
 	const tally = ledger.tally([sink]);
 	expect([tally.lost, tally.badSignatures]).toEqual([1, 1]);
 });

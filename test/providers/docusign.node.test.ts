@@ -216,6 +216,164 @@ describe('E-Signature node × DocuSign simulator', () => {
 	});
 });
 
+describe('E-Signature node × DocuSign simulator: issue 14', () => {
+	it('Send with "Embedded Signing" (a DocuSign-only parameter) makes embedded recipients: clientUserId on each signer', async () => {
+		const parameter = new DocuSign().description.properties.find((property) => property.name === 'embeddedSigning');
+		// The factory keeps it on the DocuSign node, without the provider condition.
+		expect(parameter?.displayOptions?.show).toEqual({ resource: ['signatureRequest'], operation: ['send'] });
+		const result = await send({ embeddedSigning: true });
+		expect(result.error).toBeUndefined();
+		const envelope = simulator.state.envelopes.get(String(result.items[0].json.id));
+		expect(envelope?.signers.map((signer) => signer.clientUserId)).toEqual(['tenant@example.com', 'landlord@example.com']);
+	});
+
+	it('Send without it leaves the signers to DocuSign\'s emails (no clientUserId)', async () => {
+		const result = await send();
+		expect(result.error).toBeUndefined();
+		const envelope = simulator.state.envelopes.get(String(result.items[0].json.id));
+		expect(envelope?.signers.map((signer) => signer.clientUserId)).toEqual([undefined, undefined]);
+	});
+
+	/** A server template, made as a DocuSign user's integration would (POST /templates). */
+	async function seedTemplate(name = 'Residential lease'): Promise<string> {
+		const token = String((await connect()).access_token);
+		const answer = await fetch(`${simulator.url}/restapi/v2.1/accounts/${simulator.state.accountId}/templates`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+			body: JSON.stringify({
+				name,
+				emailSubject: 'Your lease',
+				documents: [{ documentId: '1', name: 'Lease', fileExtension: 'pdf', documentBase64: contractPdf('Lease', 2).toString('base64') }],
+				recipients: {
+					signers: [
+						{ recipientId: '1', roleName: 'Tenant', routingOrder: '1', tabs: { textTabs: [{ documentId: '1', pageNumber: '1', xPosition: '72', yPosition: '200', tabLabel: 'Rent' }] } },
+						{ recipientId: '2', roleName: 'Landlord', routingOrder: '2' },
+					],
+				},
+			}),
+		});
+		expect(answer.status).toBe(201);
+		return ((await answer.json()) as { templateId: string }).templateId;
+	}
+
+	it('Template → List (limit, filters.search) and Get (templateId): roles and prefillable fields', async () => {
+		const lease = await seedTemplate();
+		await seedTemplate('NDA');
+		const listed = await run({ resource: 'template', operation: 'list', limit: 10, filters: { search: 'lease' } });
+		expect(listed.error).toBeUndefined();
+		expect(listed.items.map((item) => [item.json.id, item.json.name, item.json.roles])).toEqual([[lease, 'Residential lease', ['Tenant', 'Landlord']]]);
+		const got = await run({ resource: 'template', operation: 'get', templateId: lease });
+		expect(got.error).toBeUndefined();
+		expect(got.items[0].json).toMatchObject({ provider: 'docusign', id: lease, roles: ['Tenant', 'Landlord'], fields: ['Rent'] });
+	});
+
+	it('Send From Template with Embedded Signing, then Invite → Get Signing Link (a 5-minute recipient view, marked secret)', async () => {
+		const templateId = await seedTemplate();
+		const sent = await run({
+			resource: 'signatureRequest',
+			operation: 'sendFromTemplate',
+			templateId,
+			templateRecipients: { recipient: [{ role: 'Tenant', email: 'tenant@example.com', name: 'Terry Tenant', order: 0 }] },
+			prefillFields: { field: [{ name: 'Rent', value: '1200' }] },
+			options: { subject: 'Lease for 12 Oak St' },
+			embeddedSigning: true,
+		});
+		expect(sent.error).toBeUndefined();
+		expect(sent.items[0].json).toMatchObject({ provider: 'docusign', name: 'Lease for 12 Oak St', status: 'pending', templateId });
+		const envelopeId = String(sent.items[0].json.id);
+		const envelope = simulator.state.envelopes.get(envelopeId)!;
+		expect(envelope.signers.map((signer) => [signer.email, signer.clientUserId])).toEqual([['tenant@example.com', 'tenant@example.com']]);
+		expect(envelope.signers[0].tabs?.textTabs).toEqual([expect.objectContaining({ tabLabel: 'Rent', value: '1200' })]);
+
+		const link = await run({ resource: 'invite', operation: 'signingLink', documentId: envelopeId, signerEmail: 'tenant@example.com', options: { returnUrl: 'https://app.example.com/done' } });
+		expect(link.error).toBeUndefined();
+		expect(link.items[0].json).toMatchObject({ provider: 'docusign', documentId: envelopeId, email: 'tenant@example.com', secret: true, signingLink: simulator.state.recipientViews[0].url });
+		const lifetime = Date.parse(String(link.items[0].json.expiresAt)) - simulator.state.recipientViews[0].createdAt;
+		expect(lifetime).toBeGreaterThan(4.9 * 60_000);
+		expect(lifetime).toBeLessThanOrEqual(5 * 60_000 + 5_000);
+	});
+
+	it('Send From Template refuses an unknown role, naming the template\'s roles; Get Signing Link explains a non-embedded signer', async () => {
+		const templateId = await seedTemplate();
+		const unknown = await run({
+			resource: 'signatureRequest',
+			operation: 'sendFromTemplate',
+			templateId,
+			templateRecipients: { recipient: [{ role: 'Buyer', email: 'b@example.com', name: 'B', order: 0 }] },
+		});
+		expect(unknown.error?.message).toBe('The template "Residential lease" has no role "Buyer"');
+		expect((unknown.error as { description?: string }).description).toBe('Its roles are: "Tenant", "Landlord".');
+
+		const sent = await run({ resource: 'signatureRequest', operation: 'sendFromTemplate', templateId, templateRecipients: { recipient: [{ role: 'Tenant', email: 't@example.com', name: 'T', order: 0 }] } });
+		const link = await run({ resource: 'invite', operation: 'signingLink', documentId: String(sent.items[0].json.id), signerEmail: 't@example.com', options: { returnUrl: 'https://x.example/r' } });
+		expect(link.error?.message).toBe('t@example.com is not an embedded signer, so DocuSign gives no signing link for them');
+		expect(simulator.state.recipientViews).toEqual([]);
+	});
+
+	it('Bulk Send From Template: one bulk send list for all items, every row queued under the batch id; DocuSign makes the envelopes afterwards', async () => {
+		const templateId = await seedTemplate();
+		const result = await run(
+			{ resource: 'signatureRequest', operation: 'bulkSend', templateId, role: 'Tenant', signerEmail: '={{ $json.email }}', signerName: '={{ $json.name }}', prefillFields: { field: [{ name: 'Rent', value: '={{ $json.rent }}' }] }, options: { title: 'Renewals' } },
+			[
+				{ json: { email: 'ann@example.com', name: 'Ann', rent: '900' } },
+				{ json: { email: 'bob@example.com', name: 'Bob', rent: '950' } },
+			],
+		);
+		expect(result.error).toBeUndefined();
+		const batchId = [...simulator.state.bulkSendBatches.keys()][0];
+		expect(result.items.map((item) => [item.json.email, item.json.status, item.json.batchId])).toEqual([
+			['ann@example.com', 'queued', batchId],
+			['bob@example.com', 'queued', batchId],
+		]);
+		expect(simulator.state.bulkSendLists.size).toBe(1);
+		await simulator.settled();
+		const batch = simulator.state.bulkSendBatches.get(batchId)!;
+		expect(batch.envelopeIds.map((id) => simulator.state.envelopes.get(id)!.signers.map((s) => [s.email, (s.tabs?.textTabs?.[0] as { value?: string })?.value]))).toEqual([
+			[['ann@example.com', '900']],
+			[['bob@example.com', '950']],
+		]);
+	});
+
+	it('Send with an anchor-text field: anchorString and offsets, placed where the text is in the PDF; a missing text is DocuSign\'s error', async () => {
+		const anchored = (text: string) =>
+			send({
+				signatureFields: { field: [{ type: 'signature', role: 'Tenant', placement: 'anchorText', anchorText: text, anchorOffsetX: 90, anchorOffsetY: -5, width: 150, height: 30, required: true }] },
+			});
+		const result = await anchored('Signature:');
+		expect(result.error).toBeUndefined();
+		const signer = simulator.state.envelopes.get(String(result.items[0].json.id))!.signers[0];
+		expect(signer.tabs?.signHereTabs).toEqual([expect.objectContaining({ anchorString: 'Signature:', anchorXOffset: '90', anchorYOffset: '-5', anchorUnits: 'pixels', anchorIgnoreIfNotPresent: 'false' })]);
+		expect(signer.anchorTabs?.map((tab) => tab.pageNumber)).toEqual([1, 2]);
+		const missing = await anchored('Guarantor:');
+		expect(missing.error?.message).toContain('ANCHOR_TAB_STRING_NOT_FOUND');
+	});
+
+	it('Download with the audit certificate: the combined PDF and the certificate of completion as a second file', async () => {
+		const id = await sentEnvelopeId();
+		await simulator.control('sign', { envelopeId: id, email: 'tenant@example.com' });
+		await simulator.control('sign', { envelopeId: id, email: 'landlord@example.com' });
+		const result = await run({ resource: 'document', operation: 'download', documentId: id, binaryPropertyName: 'data', options: { includeAuditCertificate: true } });
+		expect(result.error).toBeUndefined();
+		const certificate = binaryBytes(result.items[0], 'auditCertificate');
+		expect(certificate.subarray(0, 5).toString()).toBe('%PDF-');
+		expect(certificate.toString('latin1')).toContain('Certificate Of Completion');
+		expect(simulator.state.requests.some((r) => r.path.endsWith(`/envelopes/${id}/documents/certificate`) && r.status === 200)).toBe(true);
+	});
+
+	it('Webhook → Register / List / Delete: one Connect custom configuration', async () => {
+		const registered = await run({ resource: 'webhook', operation: 'register', events: ['envelope-completed', 'recipient-completed'], callbackUrl: 'https://n8n.example.com/webhook/x' });
+		expect(registered.error).toBeUndefined();
+		expect(registered.items.map((item) => item.json.event)).toEqual(['envelope-completed', 'recipient-completed']);
+		const id = String(registered.items[0].json.id);
+		expect(simulator.state.connectConfigurations.get(id)?.json.urlToPublishTo).toBe('https://n8n.example.com/webhook/x');
+		const listed = await run({ resource: 'webhook', operation: 'list' });
+		expect(listed.items.map((item) => [item.json.id, item.json.event])).toEqual([[id, 'envelope-completed'], [id, 'recipient-completed']]);
+		const deleted = await run({ resource: 'webhook', operation: 'delete', subscriptionId: id });
+		expect(deleted.error).toBeUndefined();
+		expect(simulator.state.connectConfigurations.size).toBe(0);
+	});
+});
+
 describe('DocuSign OAuth2 credential', () => {
 	it('refreshes an expired access token with the refresh token (Basic client auth) and retries the call', async () => {
 		const id = await sentEnvelopeId();

@@ -21,6 +21,8 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 import { envelopeDefinition } from '../../nodes/providers/docusign/api';
+import { connectConfiguration } from '../../nodes/providers/docusign/connect';
+import { templateEnvelopeDefinition, type DocuSignTemplate } from '../../nodes/providers/docusign/templates';
 import { docusignWebhook } from '../../nodes/providers/docusign/webhook';
 // Not '../helpers': that loads n8n-core, which gives axios (the SDK's HTTP client) a default
 // agent of its own, one that would not trust the TLS front's certificate.
@@ -43,7 +45,21 @@ type ApiMethod = (...args: unknown[]) => unknown;
 interface DocuSignSdk {
 	ApiClient: new (options: { basePath: string }) => ApiClient;
 	AccountsApi: new (client: ApiClient) => Record<'getAccountInformation', ApiMethod>;
-	EnvelopesApi: new (client: ApiClient) => Record<'createEnvelope' | 'getEnvelope' | 'update' | 'getDocument' | 'updateRecipients', ApiMethod>;
+	EnvelopesApi: new (client: ApiClient) => Record<'createEnvelope' | 'getEnvelope' | 'update' | 'getDocument' | 'updateRecipients' | 'createRecipientView', ApiMethod>;
+	TemplatesApi: new (client: ApiClient) => Record<'createTemplate' | 'listTemplates' | 'get', ApiMethod>;
+	ConnectApi: new (client: ApiClient) => Record<'createConfiguration' | 'listConfigurations' | 'deleteConfiguration', ApiMethod>;
+	BulkEnvelopesApi: new (client: ApiClient) => Record<'createBulkSendList' | 'createBulkSendRequest' | 'getBulkSendBatchStatus', ApiMethod>;
+	EnvelopeTemplate: Model;
+	EnvelopeTemplateResults: Model;
+	TemplateSummary: Model;
+	RecipientViewRequest: Model;
+	ViewUrl: Model;
+	ConnectCustomConfiguration: Model;
+	ConnectConfigResults: Model;
+	BulkSendingList: Model;
+	BulkSendRequest: Model;
+	BulkSendResponse: Model;
+	BulkSendBatchStatus: Model;
 	AccountInformation: Model;
 	EnvelopeDefinition: Model;
 	EnvelopeSummary: Model;
@@ -158,8 +174,12 @@ function nodeDefinition(): Record<string, unknown> {
 			{ type: 'text', role: 'Landlord', page: 1, x: 300, y: 600, width: 150, height: 20, required: true, label: 'Landlord title' },
 			{ type: 'date', role: 'Landlord', page: 1, x: 300, y: 650, width: 100, height: 20, required: true },
 			{ type: 'checkbox', role: 'Tenant', page: 1, x: 72, y: 700, width: 15, height: 15, required: false },
+			// Anchor tabs (issue 14): next to every "Signature:" in the PDF.
+			{ type: 'signature', role: 'Landlord', page: 1, x: 0, y: 0, width: 150, height: 30, required: true, anchor: { text: 'Signature:', offsetX: 80, offsetY: -10 } },
 		],
 		extractFieldsFromTags: false,
+		// Issue 14: embedded recipients (clientUserId).
+		embeddedSigning: true,
 	});
 }
 
@@ -277,6 +297,114 @@ describe('eSignature REST v2.1', () => {
 		const api = new docusign.EnvelopesApi(stranger);
 		const refused = await failure(call(api.getEnvelope, api, sim.state.accountId, '00000000-0000-0000-0000-000000000000', {}));
 		expect(refused).toEqual({ status: 401, body: { errorCode: 'AUTHORIZATION_INVALID_TOKEN', message: expect.any(String) } });
+	});
+});
+
+describe('issue 14: templates, recipient views, certificate, Connect configurations, bulk send', () => {
+	const templates = () => new docusign.TemplatesApi(client);
+	/** A template as a DocuSign user would make one: two roles, a prefillable text tab, an anchor tab. */
+	function templateDefinition(name: string) {
+		return {
+			name,
+			emailSubject: 'Your lease',
+			documents: [{ documentId: '1', name: 'Lease', fileExtension: 'pdf', documentBase64: contractPdf('SDK lease', 2).toString('base64') }],
+			recipients: {
+				signers: [
+					{ recipientId: '1', roleName: 'Tenant', routingOrder: '1', tabs: { textTabs: [{ documentId: '1', pageNumber: '1', xPosition: '72', yPosition: '200', tabLabel: 'Rent' }], signHereTabs: [{ documentId: '1', pageNumber: '2', xPosition: '72', yPosition: '600' }] } },
+					{ recipientId: '2', roleName: 'Landlord', routingOrder: '2' },
+				],
+			},
+		};
+	}
+	async function createTemplate(name: string): Promise<string> {
+		const api = templates();
+		const created = await call(api.createTemplate, api, sim.state.accountId, { envelopeTemplate: docusign.EnvelopeTemplate.constructFromObject(templateDefinition(name)) });
+		expect(created.status).toBe(201);
+		expect(viaModel(docusign.TemplateSummary, created.raw)).toEqual(created.raw);
+		return (created.raw as { templateId: string }).templateId;
+	}
+
+	test('createTemplate → TemplateSummary; listTemplates (paged, include=recipients) → EnvelopeTemplateResults; get → EnvelopeTemplate with tabs', async () => {
+		const first = await createTemplate('SDK template A');
+		await createTemplate('SDK template B');
+		const api = templates();
+		const page = await call(api.listTemplates, api, sim.state.accountId, { include: 'recipients', count: '1', startPosition: '0', searchText: 'SDK template' });
+		expect(viaModel(docusign.EnvelopeTemplateResults, page.raw)).toEqual(page.raw);
+		expect(page.raw).toMatchObject({ resultSetSize: '1', startPosition: '0', endPosition: '0', totalSetSize: '2', nextUri: expect.any(String) });
+		const listed = (page.raw as { envelopeTemplates: Array<Record<string, unknown> & { recipients: { signers: Array<Record<string, unknown>> } }> }).envelopeTemplates;
+		expect(listed.map((t) => [t.templateId, t.name])).toEqual([[first, 'SDK template A']]);
+		expect(listed[0].recipients.signers.map((signer) => signer.roleName)).toEqual(['Tenant', 'Landlord']);
+		// Tabs only on GET of one template.
+		expect(listed[0].recipients.signers[0]).not.toHaveProperty('tabs');
+		const one = await call(api.get, api, sim.state.accountId, first, {});
+		expect(viaModel(docusign.EnvelopeTemplate, one.raw)).toEqual(one.raw);
+		expect((one.raw as { recipients: { signers: Array<{ tabs?: { textTabs?: unknown[] } }> } }).recipients.signers[0].tabs?.textTabs).toEqual([expect.objectContaining({ tabLabel: 'Rent' })]);
+		for (const property of ['templateId', 'uri', 'name', 'shared', 'created', 'lastModified', 'owner', 'pageCount', 'folderName', 'emailSubject']) expect(one.raw).toHaveProperty(property);
+	});
+
+	test('the node\'s template envelope (templateRoles, embedded) is an EnvelopeDefinition; createRecipientView answers a ViewUrl; the certificate is a PDF', async () => {
+		const templateId = await createTemplate('SDK embedded');
+		const api = templates();
+		const template = (await call(api.get, api, sim.state.accountId, templateId, {})).raw as DocuSignTemplate;
+		const definition = templateEnvelopeDefinition(template, {
+			templateId,
+			recipients: [{ role: 'Tenant', email: 'tenant@example.com', name: 'Terry Tenant' }],
+			fieldValues: { Rent: '1200' },
+			embeddedSigning: true,
+		});
+		expect(viaModel(docusign.EnvelopeDefinition, definition)).toEqual(definition);
+		const created = await call(envelopes.createEnvelope, envelopes, sim.state.accountId, { envelopeDefinition: docusign.EnvelopeDefinition.constructFromObject(definition) });
+		const envelopeId = (created.raw as { envelopeId: string }).envelopeId;
+		const got = await call(envelopes.getEnvelope, envelopes, sim.state.accountId, envelopeId, { include: 'recipients' });
+		expect(viaModel(docusign.Envelope, got.raw)).toEqual(got.raw);
+		expect((got.raw as { recipients: { signers: Array<Record<string, unknown>> } }).recipients.signers).toEqual([expect.objectContaining({ roleName: 'Tenant', clientUserId: 'tenant@example.com' })]);
+
+		const request = { returnUrl: 'https://app.example.com/done', authenticationMethod: 'none', email: 'tenant@example.com', userName: 'Terry Tenant', clientUserId: 'tenant@example.com', recipientId: '1' };
+		expect(viaModel(docusign.RecipientViewRequest, request)).toEqual(request);
+		const view = await call(envelopes.createRecipientView, envelopes, sim.state.accountId, envelopeId, { recipientViewRequest: docusign.RecipientViewRequest.constructFromObject(request) });
+		expect(view.status).toBe(201);
+		expect(viaModel(docusign.ViewUrl, view.raw)).toEqual(view.raw);
+		expect(Object.keys(view.raw as object)).toEqual(['url']);
+		const stranger = await failure(call(envelopes.createRecipientView, envelopes, sim.state.accountId, envelopeId, { recipientViewRequest: docusign.RecipientViewRequest.constructFromObject({ ...request, clientUserId: 'someone-else' }) }));
+		expect(stranger).toEqual({ status: 400, body: { errorCode: 'UNKNOWN_ENVELOPE_RECIPIENT', message: expect.any(String) } });
+
+		const certificate = await call(envelopes.getDocument, envelopes, sim.state.accountId, envelopeId, 'certificate', {});
+		expect((certificate.data as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
+	});
+
+	test('the node\'s Connect configuration is a ConnectCustomConfiguration; create, listConfigurations (ConnectConfigResults), delete', async () => {
+		const connect = new docusign.ConnectApi(client);
+		const configuration = connectConfiguration({ events: ['envelope-sent', 'envelope-completed'], callbackUrl: 'https://n8n.example.com/webhook/abc' });
+		expect(viaModel(docusign.ConnectCustomConfiguration, configuration)).toEqual(configuration);
+		const created = await call(connect.createConfiguration, connect, sim.state.accountId, { connectCustomConfiguration: docusign.ConnectCustomConfiguration.constructFromObject(configuration) });
+		expect(created.status).toBe(201);
+		expect(viaModel(docusign.ConnectCustomConfiguration, created.raw)).toEqual(created.raw);
+		const connectId = (created.raw as { connectId: string }).connectId;
+		const listed = await call(connect.listConfigurations, connect, sim.state.accountId);
+		expect(viaModel(docusign.ConnectConfigResults, listed.raw)).toEqual(listed.raw);
+		expect(listed.raw).toMatchObject({ totalRecords: '1', configurations: [expect.objectContaining({ connectId, urlToPublishTo: 'https://n8n.example.com/webhook/abc' })] });
+		const deleted = await call(connect.deleteConfiguration, connect, sim.state.accountId, connectId);
+		expect(deleted.status).toBe(200);
+		expect(((await call(connect.listConfigurations, connect, sim.state.accountId)).raw as { totalRecords: string }).totalRecords).toBe('0');
+	});
+
+	test('createBulkSendList → BulkSendingList; createBulkSendRequest → BulkSendResponse; getBulkSendBatchStatus → BulkSendBatchStatus', async () => {
+		const templateId = await createTemplate('SDK bulk');
+		const bulk = new docusign.BulkEnvelopesApi(client);
+		const list = { name: 'Renewals', bulkCopies: [{ recipients: [{ roleName: 'Tenant', name: 'Ann', email: 'ann@example.com', tabs: [{ tabLabel: 'Rent', initialValue: '900' }] }] }, { recipients: [{ roleName: 'Tenant', name: 'Bob', email: 'bob@example.com' }] }] };
+		expect(viaModel(docusign.BulkSendingList, list)).toEqual(list);
+		const created = await call(bulk.createBulkSendList, bulk, sim.state.accountId, { bulkSendingList: docusign.BulkSendingList.constructFromObject(list) });
+		expect(viaModel(docusign.BulkSendingList, created.raw)).toEqual(created.raw);
+		const listId = (created.raw as { listId: string }).listId;
+		const request = { envelopeOrTemplateId: templateId, batchName: 'Renewals' };
+		expect(viaModel(docusign.BulkSendRequest, request)).toEqual(request);
+		const sent = await call(bulk.createBulkSendRequest, bulk, sim.state.accountId, listId, { bulkSendRequest: docusign.BulkSendRequest.constructFromObject(request) });
+		expect(viaModel(docusign.BulkSendResponse, sent.raw)).toEqual(sent.raw);
+		expect(sent.raw).toMatchObject({ batchId: expect.stringMatching(/^[0-9a-f-]{36}$/), batchSize: '2', totalQueued: '2', envelopeOrTemplateId: templateId });
+		await sim.settled();
+		const status = await call(bulk.getBulkSendBatchStatus, bulk, sim.state.accountId, (sent.raw as { batchId: string }).batchId);
+		expect(viaModel(docusign.BulkSendBatchStatus, status.raw)).toEqual(status.raw);
+		expect(status.raw).toMatchObject({ batchSize: '2', sent: '2', queued: '0', failed: '0' });
 	});
 });
 

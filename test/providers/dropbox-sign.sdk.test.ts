@@ -342,3 +342,97 @@ describe('Dropbox Sign callbacks are sent in the background', () => {
 		}
 	});
 });
+
+// ---- issue 14: templates, embedded signing, bulk send, callback URLs -------------------------
+
+describe('Dropbox Sign SDK against the simulator: templates, embedded signing, bulk send, callback URLs', () => {
+	const CLIENT_ID = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+	let templates: DropboxSign.TemplateApi;
+
+	beforeEach(async () => {
+		await simulator.close();
+		simulator = await startDropboxSignSimulator({ apiKey: API_KEY, accessToken: ACCESS_TOKEN, apiApps: [CLIENT_ID] });
+		for (const api of [requests, account]) api.basePath = simulator.apiBaseUrl;
+		templates = new DropboxSign.TemplateApi();
+		templates.username = API_KEY;
+		templates.basePath = simulator.apiBaseUrl;
+	});
+
+	async function template(title: string, roles: string[], fields: string[] = []): Promise<string> {
+		const answer = await fetch(`${simulator.url}/__control/template`, { method: 'POST', body: JSON.stringify({ title, roles, fields }) });
+		return ((await answer.json()) as { template_id: string }).template_id;
+	}
+
+	it('lists and gets templates as TemplateListResponse / TemplateGetResponse', async () => {
+		const id = await template('NDA', ['Employee', 'Manager'], ['Start date']);
+		const listed = await templates.templateList(undefined, 1, 20, 'nda');
+		expectModel(listed.response.data, 'TemplateListResponse');
+		expect(listed.body.templates?.map((t) => [t.templateId, t.title])).toEqual([[id, 'NDA']]);
+		expect(listed.body.listInfo).toMatchObject({ numResults: 1, page: 1, pageSize: 20 });
+		const got = await templates.templateGet(id);
+		expectModel(got.response.data, 'TemplateGetResponse');
+		expect(got.body.template?.signerRoles?.map((r) => r.name)).toEqual(['Employee', 'Manager']);
+		expect(got.body.template?.documents?.[0].customFields?.map((f) => f.name)).toEqual(['Start date']);
+	});
+
+	it('sends with a template (signers by role, custom fields) and creates an embedded one whose sign URL the SDK reads', async () => {
+		const id = await template('NDA', ['Employee'], ['Start date']);
+		const sent = await requests.signatureRequestSendWithTemplate({
+			templateIds: [id],
+			signers: [{ role: 'Employee', name: 'Casey', emailAddress: 'casey@example.com' }],
+			customFields: [{ name: 'Start date', value: '2027-01-04' }],
+			testMode: true,
+		});
+		expectModel(sent.response.data, 'SignatureRequestGetResponse');
+		expect(sent.body.signatureRequest?.signatures?.[0].signerRole).toBe('Employee');
+		expect(sent.body.signatureRequest?.customFields?.[0]).toMatchObject({ name: 'Start date', value: '2027-01-04' });
+
+		const embedded = await requests.signatureRequestCreateEmbeddedWithTemplate({
+			clientId: CLIENT_ID,
+			templateIds: [id],
+			signers: [{ role: 'Employee', name: 'Casey', emailAddress: 'casey@example.com' }],
+		});
+		expectModel(embedded.response.data, 'SignatureRequestGetResponse');
+		const signatureId = embedded.body.signatureRequest!.signatures![0].signatureId!;
+		const embeddedApi = new DropboxSign.EmbeddedApi();
+		embeddedApi.username = API_KEY;
+		embeddedApi.basePath = simulator.apiBaseUrl;
+		const url = await embeddedApi.embeddedSignUrl(signatureId);
+		expectModel(url.response.data, 'EmbeddedSignUrlResponse');
+		expect(url.body.embedded?.signUrl).toMatch(/embeddedSign\?signature_id=/);
+		const refused = (await embeddedApi.embeddedSignUrl(sent.body.signatureRequest!.signatures![0].signatureId!).catch((e: unknown) => e)) as DropboxSign.HttpError;
+		expect(refused.statusCode).toBe(400);
+		expectModel(refused.response.data, 'ErrorResponse');
+	});
+
+	it('bulk sends with a template (BulkSendJobSendResponse) and reads the job (BulkSendJobGetResponse)', async () => {
+		const id = await template('Policy', ['Employee'], ['Team']);
+		const sent = await requests.signatureRequestBulkSendWithTemplate({
+			templateIds: [id],
+			signerList: [
+				{ signers: [{ role: 'Employee', name: 'A', emailAddress: 'a@example.com' }], customFields: [{ name: 'Team', value: 'Red' }] },
+				{ signers: [{ role: 'Employee', name: 'B', emailAddress: 'b@example.com' }] },
+			],
+		});
+		expectModel(sent.response.data, 'BulkSendJobSendResponse');
+		const jobs = new DropboxSign.BulkSendJobApi();
+		jobs.username = API_KEY;
+		jobs.basePath = simulator.apiBaseUrl;
+		const job = await jobs.bulkSendJobGet(sent.body.bulkSendJob!.bulkSendJobId!);
+		expectModel(job.response.data, 'BulkSendJobGetResponse');
+		expect(job.body.signatureRequests?.map((r) => r.signatures?.[0].signerEmailAddress)).toEqual(['a@example.com', 'b@example.com']);
+		expect(job.body.signatureRequests?.[0].bulkSendJobId).toBe(sent.body.bulkSendJob!.bulkSendJobId);
+	});
+
+	it('sets the account callback URL (accountUpdate) and an API app\'s (apiAppUpdate)', async () => {
+		const updated = await account.accountUpdate({ callbackUrl: 'https://relay.example.com/ingest/dropbox-sign' });
+		expectModel(updated.response.data, 'AccountGetResponse');
+		expect(updated.body.account?.callbackUrl).toBe('https://relay.example.com/ingest/dropbox-sign');
+		const apps = new DropboxSign.ApiAppApi();
+		apps.username = API_KEY;
+		apps.basePath = simulator.apiBaseUrl;
+		const app = await apps.apiAppUpdate(CLIENT_ID, { callbackUrl: 'https://relay.example.com/ingest/dropbox-sign-app' });
+		expectModel(app.response.data, 'ApiAppGetResponse');
+		expect((await apps.apiAppGet(CLIENT_ID)).body.apiApp?.callbackUrl).toBe('https://relay.example.com/ingest/dropbox-sign-app');
+	});
+});

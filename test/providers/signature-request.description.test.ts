@@ -21,9 +21,14 @@ function operationsOf(provider: string, resource: string): string[] {
 }
 
 describe('Signature Request resource in the provider nodes', () => {
-	it.each(['dropbox-sign', 'docusign', 'docuseal'])('is offered for %s with Send and Remind', (provider) => {
+	it.each(['dropbox-sign', 'docuseal'])('is offered for %s with Send and Remind', (provider) => {
 		expect(resourcesOf(provider)).toContain('signatureRequest');
 		expect(operationsOf(provider, 'signatureRequest')).toEqual(['send', 'remind']);
+	});
+
+	it('is offered for docusign with Send, Send From Template, Bulk Send and Remind (issue 14)', () => {
+		expect(resourcesOf('docusign')).toContain('signatureRequest');
+		expect(operationsOf('docusign', 'signatureRequest')).toEqual(['send', 'sendFromTemplate', 'bulkSend', 'remind']);
 	});
 
 	it.each(['signnow', 'documenso', 'signos'])('is not offered for %s', (provider) => {
@@ -34,7 +39,7 @@ describe('Signature Request resource in the provider nodes', () => {
 
 	it('lists only what each new provider implements elsewhere', () => {
 		expect(operationsOf('docusign', 'document')).toEqual(['get', 'download']);
-		expect(operationsOf('docusign', 'invite')).toEqual(['cancel']);
+		expect(operationsOf('docusign', 'invite')).toEqual(['cancel', 'signingLink']);
 		expect(operationsOf('docuseal', 'document')).toEqual(['get', 'download', 'delete']);
 		expect(resourcesOf('docuseal')).not.toContain('invite');
 	});

@@ -19,8 +19,9 @@ const event = {
 	receivedAt: '2026-01-01T00:00:01.000Z',
 };
 
-function delivery(secret: string, body: string, atSeconds: number) {
-	return { rawBody: Buffer.from(body), headers: { 'content-type': 'application/json', ...signedHeaders(secret, 'evt_1', atSeconds, body) } };
+/** As the relay sends it: webhook-id is the source and the event id. */
+function delivery(secret: string, body: string, atSeconds: number, webhookId = 'signnow:evt_1') {
+	return { rawBody: Buffer.from(body), headers: { 'content-type': 'application/json', ...signedHeaders(secret, webhookId, atSeconds, body) } };
 }
 
 const NOW = Date.parse('2026-01-01T00:00:10.000Z');
@@ -31,6 +32,16 @@ describe('readRelayDelivery', () => {
 
 	test('accepts a delivery signed with the subscription secret and returns the event', () => {
 		expect(readRelayDelivery(delivery(secret, body, NOW / 1000), secret, NOW)).toEqual(event);
+	});
+
+	test('verifies the webhook-id of a relay from before the source was in it (the bare event id) too', () => {
+		expect(readRelayDelivery(delivery(secret, body, NOW / 1000, 'evt_1'), secret, NOW)).toEqual(event);
+	});
+
+	test('refuses a webhook-id changed after signing (it is part of what is signed)', () => {
+		const signed = delivery(secret, body, NOW / 1000);
+		const request = { ...signed, headers: { ...signed.headers, 'webhook-id': 'other-source:evt_1' } };
+		expect(() => readRelayDelivery(request, secret, NOW)).toThrow(expect.objectContaining({ status: 401 }));
 	});
 
 	test('refuses another secret, a changed byte, a stale or future timestamp, and missing headers with 401', () => {
@@ -66,6 +77,14 @@ describe('output and filters', () => {
 		const { json } = eventToItem(event as never);
 		expect(Object.keys(json).slice(0, 4)).toEqual(['eventType', 'documentId', 'documentName', 'signerEmail']);
 		expect(json).toMatchObject({ eventType: 'document.completed', documentId: 'doc-1', source: 'signnow' });
+	});
+
+	test('two sources\' events with one event id get different webhookIds (what Remove Duplicates keys on)', () => {
+		const a = eventToItem(event as never).json;
+		const b = eventToItem({ ...event, source: 'signnow-account-2' } as never).json;
+		expect(a.eventId).toBe(b.eventId);
+		expect(a.webhookId).toBe('signnow:evt_1');
+		expect(b.webhookId).toBe('signnow-account-2:evt_1');
 	});
 
 	test('filters by event type and document id; empty means all', () => {

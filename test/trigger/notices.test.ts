@@ -11,7 +11,9 @@ describe('trigger notices', () => {
 		expect(replay?.displayName).toContain('5 minutes');
 		expect(replay?.displayName).toContain('Remove Items Processed in Previous Executions');
 		const field = /\{\{ \$json\.(\w+) \}\}/.exec(replay?.displayName ?? '')?.[1];
-		expect(field).toBe('eventId');
+		// Not eventId: two sources (accounts) can number their events alike, and deduplicating on
+		// the bare id would drop the second account's genuine event.
+		expect(field).toBe('webhookId');
 		const item = eventToItem({
 			id: 'evt_1',
 			provider: 'signnow',
@@ -22,6 +24,17 @@ describe('trigger notices', () => {
 			payload: {},
 		});
 		expect(item.json[field as string]).toBe('evt_1');
+		const viaRelay = eventToItem({
+			id: 'evt_1',
+			provider: 'signnow',
+			type: 'document.completed',
+			providerEvent: 'document.complete',
+			documentId: 'd',
+			occurredAt: '2026-01-01T00:00:00.000Z',
+			payload: {},
+			source: 'account-b',
+		});
+		expect(viaRelay.json[field as string]).toBe('account-b:evt_1');
 	});
 
 	it('says what event_hash does not cover where Attach Signed PDF uses Dropbox Sign', () => {

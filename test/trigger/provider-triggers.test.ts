@@ -30,19 +30,13 @@ import { startSignNowSimulator, type SignNowSimulator } from '../simulators/sign
 
 const ROOT = join(__dirname, '../..');
 
-/** Whether the trigger should offer Direct mode: the adapter's own declaration. */
-function declaresDirect(provider: string): boolean {
-	const adapter = providerAdapters.find((candidate) => candidate.provider === provider)!;
-	return adapter.directWebhook !== undefined;
-}
-
 const triggers: Array<{ provider: string; displayName: string; name: string; folder: string; node: INodeType; direct: boolean }> = [
 	{ provider: 'signnow', displayName: 'SignNow Trigger', name: 'signNowTrigger', folder: 'SignNow', node: new SignNowTrigger(), direct: true },
-	{ provider: 'docusign', displayName: 'DocuSign Trigger', name: 'docuSignTrigger', folder: 'DocuSign', node: new DocuSignTrigger(), direct: declaresDirect('docusign') },
-	{ provider: 'dropbox-sign', displayName: 'Dropbox Sign Trigger', name: 'dropboxSignTrigger', folder: 'DropboxSign', node: new DropboxSignTrigger(), direct: declaresDirect('dropbox-sign') },
-	{ provider: 'documenso', displayName: 'Documenso Trigger', name: 'documensoTrigger', folder: 'Documenso', node: new DocumensoTrigger(), direct: declaresDirect('documenso') },
-	{ provider: 'docuseal', displayName: 'DocuSeal Trigger', name: 'docuSealTrigger', folder: 'DocuSeal', node: new DocuSealTrigger(), direct: declaresDirect('docuseal') },
-	{ provider: 'signos', displayName: 'SignOS Trigger', name: 'signOsTrigger', folder: 'SignOs', node: new SignOsTrigger(), direct: declaresDirect('signos') },
+	{ provider: 'docusign', displayName: 'DocuSign Trigger', name: 'docuSignTrigger', folder: 'DocuSign', node: new DocuSignTrigger(), direct: false },
+	{ provider: 'dropbox-sign', displayName: 'Dropbox Sign Trigger', name: 'dropboxSignTrigger', folder: 'DropboxSign', node: new DropboxSignTrigger(), direct: true },
+	{ provider: 'documenso', displayName: 'Documenso Trigger', name: 'documensoTrigger', folder: 'Documenso', node: new DocumensoTrigger(), direct: false },
+	{ provider: 'docuseal', displayName: 'DocuSeal Trigger', name: 'docuSealTrigger', folder: 'DocuSeal', node: new DocuSealTrigger(), direct: false },
+	{ provider: 'signos', displayName: 'SignOS Trigger', name: 'signOsTrigger', folder: 'SignOs', node: new SignOsTrigger(), direct: false },
 ];
 
 function activeCredentials(node: INodeType, parameters: INodeParameters): string[] {

@@ -7,6 +7,10 @@
  * `POST /envelope/field/create-many` (positions as percentages of the page), `POST /envelope/distribute`,
  * `GET /envelope/{id}`, `GET /envelope/item/{itemId}/download?version=signed`, `POST /envelope/delete`.
  *
+ * Also templates (`templates.ts`: `GET /envelope?type=TEMPLATE`, `POST /envelope/use`), signing
+ * links and the signing certificate (`signing.ts`), and fields placed at a text of the PDF
+ * (`placeholder` of `/envelope/field/create-many`: the field takes the text's bounding box).
+ *
  * Documenso's recipients are people, not named slots: a field's "role" is the email address of
  * the recipient who fills it, and that recipient is created (as a signer) when first used.
  */
@@ -19,6 +23,8 @@ import {
 	type ProviderClient,
 } from '../adapter';
 import { assertFieldsOnPages } from '../field-placement';
+import { certificate, signingLink } from './signing';
+import { getTemplateSummary, listTemplates, useTemplate } from './templates';
 
 export const DOCUMENSO_CLOUD_API = 'https://app.documenso.com/api/v2';
 
@@ -192,8 +198,18 @@ export const documensoAdapter: ProviderAdapter = {
 					);
 				}
 			}
+			for (const field of fields) {
+				// Documenso puts a placeholder's field on the text's own box: it has no offsets.
+				if (field.anchor && (field.anchor.offsetX !== 0 || field.anchor.offsetY !== 0)) {
+					throw new ProviderInputError(
+						`Documenso places a field on its text "${field.anchor.text}" itself, without offsets`,
+						'Set "Anchor Offset X" and "Anchor Offset Y" to 0; the field covers the text (size it with Width and Height).',
+					);
+				}
+				if (field.anchor && field.anchor.text.trim() === '') throw new ProviderInputError('Enter the anchor text to place the field on');
+			}
 			// Positions are sent as percentages of a US Letter page: a field beyond it cannot be placed.
-			assertFieldsOnPages(fields, () => ({ width: PAGE_WIDTH_PT, height: PAGE_HEIGHT_PT }), 'the page Documenso positions are converted against');
+			assertFieldsOnPages(fields.map((f) => (f.anchor ? { ...f, x: 0, y: 0 } : f)), () => ({ width: PAGE_WIDTH_PT, height: PAGE_HEIGHT_PT }), 'the page Documenso positions are converted against');
 			const envelope = await getEnvelope(client, documentId);
 			const recipients = await ensureRecipients(
 				client,
@@ -210,11 +226,19 @@ export const documensoAdapter: ProviderAdapter = {
 						data: fields.map((field) => ({
 							recipientId: recipients.get(field.role.trim().toLowerCase())?.id,
 							type: FIELD_TYPES[field.type],
-							page: field.page,
-							positionX: percent(field.x, PAGE_WIDTH_PT),
-							positionY: percent(field.y, PAGE_HEIGHT_PT),
-							width: percent(field.width, PAGE_WIDTH_PT),
-							height: percent(field.height, PAGE_HEIGHT_PT),
+							...(field.anchor
+								? {
+										placeholder: field.anchor.text,
+										...(field.width > 0 ? { width: percent(field.width, PAGE_WIDTH_PT) } : {}),
+										...(field.height > 0 ? { height: percent(field.height, PAGE_HEIGHT_PT) } : {}),
+									}
+								: {
+										page: field.page,
+										positionX: percent(field.x, PAGE_WIDTH_PT),
+										positionY: percent(field.y, PAGE_HEIGHT_PT),
+										width: percent(field.width, PAGE_WIDTH_PT),
+										height: percent(field.height, PAGE_HEIGHT_PT),
+									}),
 							...(field.label || !field.required
 								? { fieldMeta: { type: FIELD_TYPES[field.type].toLowerCase(), label: field.label, required: field.required } }
 								: {}),
@@ -243,6 +267,10 @@ export const documensoAdapter: ProviderAdapter = {
 			return { data: file.data, mimeType: 'application/pdf', fileName: `${base}_signed.pdf` };
 		},
 
+		async auditCertificate(client, documentId) {
+			return await certificate(client, documentId);
+		},
+
 		async delete(client, documentId) {
 			await client.request({
 				method: 'POST',
@@ -253,6 +281,10 @@ export const documensoAdapter: ProviderAdapter = {
 	},
 
 	invite: {
+		async signingLink(client, input) {
+			return await signingLink(client, documensoBaseUrl(client.credentials), input);
+		},
+
 		async send(client, { documentId, signers, subject, message }) {
 			if (signers.length === 0) throw new ProviderInputError('Add at least one signer');
 			const envelope = await getEnvelope(client, documentId);
@@ -274,5 +306,21 @@ export const documensoAdapter: ProviderAdapter = {
 		},
 	},
 
+	fieldPlacement: { anchorText: true },
+
+	template: {
+		list: listTemplates,
+		get: getTemplateSummary,
+	},
+
+	signatureRequest: {
+		async sendFromTemplate(client, input) {
+			const created = await useTemplate(client, input);
+			return toDocumentDetails(await getEnvelope(client, created.id));
+		},
+	},
+
+	// Documenso's API has no webhook routes (webhooks are set up in team settings), and no bulk
+	// send (the web app's CSV bulk send is internal): docs/providers/documenso.md.
 	webhook: {},
 };

@@ -8,7 +8,9 @@
  * which the node offers as Signature Request → Send / Remind (`signatureRequest`).
  */
 import {
+	FileNotReadyError,
 	ProviderInputError,
+	type BinaryResponse,
 	type DocumentDetails,
 	type DocumentStatus,
 	type FieldType,
@@ -18,6 +20,10 @@ import {
 	type SendForSignatureInput,
 } from '../adapter';
 import { assertSignersPresent, signerIndexOfField } from '../signature-request';
+import { deleteCallback, listCallbacks, registerCallback } from './callbacks';
+import { signingLink } from './embedded';
+import { bulkSend, getTemplateSummary, listTemplates, sendFromTemplate } from './templates';
+import { ACKNOWLEDGEMENT_BODY, DROPBOX_SIGN_EVENT_TYPES } from './webhook';
 
 export const DROPBOX_SIGN_API = 'https://api.hellosign.com/v3';
 
@@ -179,6 +185,39 @@ export async function remindSigner(client: ProviderClient, signatureRequestId: s
 	return answer.signature_request;
 }
 
+/** Dropbox Sign answers 409 while it is still preparing the files of a just-completed request. */
+const FILES_RETRY_AFTER_MS = 3_000;
+
+function httpStatus(error: unknown): number | undefined {
+	const code = Number((error as { httpCode?: unknown })?.httpCode);
+	return Number.isFinite(code) ? code : undefined;
+}
+
+async function downloadFiles(client: ProviderClient, documentId: string): Promise<BinaryResponse> {
+	// Settled as a value: a 409 becomes FileNotReadyError, which the node waits on; anything else is the transport's error as is.
+	const outcome = await client
+		.request({
+			method: 'GET',
+			path: `/signature_request/files/${encodeURIComponent(documentId)}`,
+			query: { file_type: 'pdf' },
+			response: 'binary',
+		})
+		.then(
+			(file) => ({ file }),
+			(error: unknown) => ({ error }),
+		);
+	if ('file' in outcome) return outcome.file;
+	if (httpStatus(outcome.error) === 409) {
+		return Promise.reject(
+			new FileNotReadyError(
+				`Dropbox Sign is still preparing the files of signature request ${documentId} (HTTP 409); the signature_request_downloadable event says when they are ready`,
+				FILES_RETRY_AFTER_MS,
+			),
+		);
+	}
+	return Promise.reject(outcome.error);
+}
+
 export const dropboxSignAdapter: ProviderAdapter = {
 	provider: 'dropbox-sign',
 	displayName: 'Dropbox Sign',
@@ -203,17 +242,14 @@ export const dropboxSignAdapter: ProviderAdapter = {
 		},
 
 		async download(client, { documentId }) {
-			const file = await client.request({
-				method: 'GET',
-				path: `/signature_request/files/${encodeURIComponent(documentId)}`,
-				query: { file_type: 'pdf' },
-				response: 'binary',
-			});
+			const file = await downloadFiles(client, documentId);
 			return { data: file.data, mimeType: 'application/pdf', fileName: file.fileName ?? `${documentId}.pdf` };
 		},
 	},
 
 	invite: {
+		signingLink,
+
 		async cancel(client, { documentId }) {
 			await client.request({
 				method: 'POST',
@@ -224,9 +260,34 @@ export const dropboxSignAdapter: ProviderAdapter = {
 		},
 	},
 
-	webhook: {},
+	webhook: {
+		register: registerCallback,
+		list: listCallbacks,
+		delete: deleteCallback,
+	},
+
+	// Dropbox Sign signs event_hash with the account's API key (API key credential only: an OAuth2
+	// credential has no key to check callbacks with) and wants its acknowledgement text back.
+	directWebhook: {
+		secret: { kind: 'credential', field: 'apiKey' },
+		handlerOptions: { maxAgeSeconds: 15 * 60 },
+		response: { contentType: 'text/plain', body: ACKNOWLEDGEMENT_BODY },
+	},
+
+	webhookEvents: Object.keys(DROPBOX_SIGN_EVENT_TYPES).map((value) => ({ value, name: value })),
+
+	template: {
+		list: listTemplates,
+		get: getTemplateSummary,
+	},
 
 	signatureRequest: {
+		async sendFromTemplate(client, input) {
+			return toDocumentDetails(await sendFromTemplate(client, input));
+		},
+
+		bulkSend,
+
 		async send(client, input) {
 			return toDocumentDetails(await sendSignatureRequest(client, toSendSignatureRequestInput(input)));
 		},

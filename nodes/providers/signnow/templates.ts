@@ -118,7 +118,7 @@ export function checkFieldNames(template: SignNowDocument, fieldValues: Readonly
 	});
 }
 
-export function templateRole(template: SignNowDocument, roleName: string) {
+export function templateRole(template: SignNowDocument, roleName: string): NonNullable<SignNowDocument['roles']>[number] {
 	const role = (template.roles ?? []).find((candidate) => candidate.name.trim().toLowerCase() === roleName.trim().toLowerCase());
 	if (role) return role;
 	const roles = (template.roles ?? []).map((candidate) => `"${candidate.name}"`).join(', ');

@@ -16,7 +16,7 @@ import { OWNER } from './n8n';
 export const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Without the background-networking flags Chromium keeps calling hosts this machine cannot reach. */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
 	'--headless',
 	'--no-sandbox',
 	'--disable-gpu',

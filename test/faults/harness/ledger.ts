@@ -7,9 +7,9 @@
  * - delivered: distinct acknowledged events a sink executed (answered 2xx to a correctly
  *   signed delivery), summed over the scenario's subscriptions;
  * - lost: acknowledged events a subscribed sink never executed;
- * - duplicated: events a sink executed under two or more different `webhook-id`s, or whose
- *   delivered body id differs from its `webhook-id`: duplicates a receiver deduplicating
- *   on `webhook-id` (as the trigger node does) cannot catch;
+ * - duplicated: events a sink executed under two or more different `webhook-id`s, or under a
+ *   `webhook-id` other than `<source>:<body id>`: duplicates a receiver deduplicating on
+ *   `webhook-id` (as the trigger node's docs tell it to) cannot catch;
  * - redelivered: extra executions of an event under the same `webhook-id` (at-least-once
  *   after a crash; caught by the receiver's dedup). Scenarios without a crash require 0.
  */
@@ -29,10 +29,15 @@ export interface Tally {
 	unknown: number;
 	/** Deliveries whose signature did not verify (must be 0). */
 	badSignatures: number;
-	/** Deliveries whose webhook-id was not the canonical id the event should have (must be 0). */
+	/** Deliveries whose webhook-id was not `<source>:<canonical id>`, or whose body id was not the canonical id (must be 0). */
 	wrongIds: number;
 	lostKeys: string[];
 	duplicatedKeys: string[];
+}
+
+/** The relay delivers an event under its source and canonical id (event ids are unique per source only). */
+export function expectedWebhookId(event: GeneratedEvent): string {
+	return `${event.source}:${event.canonicalId}`;
 }
 
 export class Ledger {
@@ -95,7 +100,7 @@ export class Ledger {
 					tally.unknown++;
 					continue;
 				}
-				if (attempt.webhookId !== event.canonicalId || attempt.bodyId !== attempt.webhookId) tally.wrongIds++;
+				if (attempt.webhookId !== expectedWebhookId(event) || attempt.bodyId !== event.canonicalId) tally.wrongIds++;
 				const list = byKey.get(key) ?? [];
 				list.push(attempt);
 				byKey.set(key, list);
@@ -109,7 +114,8 @@ export class Ledger {
 			}
 			for (const [key, executions] of byKey) {
 				const ids = new Set(executions.map((a) => a.webhookId));
-				if (ids.size > 1 || executions.some((a) => a.bodyId !== a.webhookId)) {
+				const expected = expectedWebhookId(this.event(key));
+				if (ids.size > 1 || executions.some((a) => a.webhookId !== expected)) {
 					tally.duplicated++;
 					if (tally.duplicatedKeys.length < 20) tally.duplicatedKeys.push(`${sink.name}:${key}`);
 				}

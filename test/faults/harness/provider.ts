@@ -14,8 +14,11 @@ export type ProviderKind = 'signnow' | 'standard-webhooks';
 export interface SourceSpec {
 	/** The source name in `/ingest/:source`. */
 	name: string;
-	provider: ProviderKind;
+	/** `docusign`: a source fed by the DocuSign simulator's own Connect messages (scenario 13). */
+	provider: ProviderKind | 'docusign';
 	secrets: string[];
+	/** The source's `reconcile` settings in RELAY_SOURCES, when it reconciles. */
+	reconcile?: Record<string, unknown>;
 }
 
 export interface GeneratedEvent {

@@ -90,7 +90,7 @@ export class RelayProcess {
 			RELAY_REDIS_PREFIX: this.options.redisPrefix,
 			RELAY_API_TOKEN: this.options.apiToken,
 			RELAY_SOURCES: JSON.stringify(
-				this.options.sources.map((s) => ({ id: s.name, type: s.provider, secrets: s.secrets })),
+				this.options.sources.map((s) => ({ id: s.name, type: s.provider, secrets: s.secrets, ...(s.reconcile ? { reconcile: s.reconcile } : {}) })),
 			),
 			RELAY_RETRY_SCHEDULE: FAST_RETRY_SCHEDULE,
 			RELAY_LOG_LEVEL: 'warn',

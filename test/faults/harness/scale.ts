@@ -30,4 +30,6 @@ export const SCALE = {
 	 * near a minute on 2 shared cores. Each gets about one event, a few take everything.
 	 */
 	manySubscriptions: FULL ? 1_000 : 250,
+	/** Scenario 13: DocuSign envelopes signed while the provider forgets 10 % of its callbacks. */
+	reconcileEnvelopes: FULL ? 1_000 : 120,
 };

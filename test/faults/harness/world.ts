@@ -45,7 +45,8 @@ export class World {
 	readonly subscriptionIds: string[] = [];
 
 	private constructor(readonly options: WorldOptions) {
-		// On a Cluster the relay's keys share one slot today: a hash tag around the prefix.
+		// On a Cluster a hash tag around the prefix keeps every relay key on one slot (the previous
+		// layout, still supported): one master owns them all, so failing it is the worst case.
 		this.prefix = options.topology === 'cluster' ? `{${newPrefix(options.label)}}` : newPrefix(options.label);
 	}
 

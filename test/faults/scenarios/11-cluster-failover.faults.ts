@@ -28,7 +28,7 @@ afterAll(async () => {
 	await world?.close();
 });
 
-/** The relay's keys share one slot (the prefix's hash tag): its owner is the master to fail. */
+/** The relay's keys share one slot (the prefix's hash tag, world.ts): its owner is the master to fail. */
 async function owner(): Promise<number> {
 	return await world.cluster!.ownerOf(`${world.prefix}dedup:x`);
 }

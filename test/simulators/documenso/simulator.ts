@@ -18,6 +18,17 @@
  * Documenso's job queue (BullMQ: 3 attempts, exponential backoff from 1 s) runs again after 1 s and
  * 2 s, with the same deliveryId and a fresh createdAt.
  *
+ * Templates, placeholders and certificates (issue 14; the block "Templates, placeholders,
+ * certificates" below):
+ *   GET  /envelope?type=DOCUMENT|TEMPLATE&query&page&perPage → { data: [envelope (list shape)], count, currentPage, perPage, totalPages }
+ *   POST /envelope/use (multipart `payload`: { envelopeId (a template), recipients: [{ id, email, name?, signingOrder? }],
+ *        distributeDocument?, prefillFields: [{ id, type, label?, value }], override: { title, subject, message… } })
+ *        → { id, recipients[signingUrl] }
+ *   POST /envelope/field/create-many also takes { recipientId, type, placeholder, width?, height? }: the field goes on the
+ *        text's box in the PDF (400 when the PDF does not contain it)
+ *   GET  /envelope/{envelopeId}/certificate/download → the signing certificate PDF (completed envelopes)
+ * Templates are envelopes of type TEMPLATE, made with /envelope/create and given recipients and fields as documents are.
+ *
  * Control routes (not Documenso's): POST /__control/sign { envelopeId, email } signs for a
  * recipient (DOCUMENT_OPENED is not sent; DOCUMENT_SIGNED, and DOCUMENT_COMPLETED when all
  * signers are done); POST /__control/redeliver { index } resends a recorded delivery. Both answer
@@ -244,6 +255,170 @@ export async function startDocumensoSimulator(options: { apiToken?: string; retr
 		return envelope;
 	}
 
+	/* Templates, placeholders, certificates (issue 14) ---------------------------------------- */
+
+	/** An envelope as `GET /envelope` lists it (Documenso's ZEnvelopeManySchema). */
+	function manyEnvelope(envelope: DocumensoEnvelope) {
+		const full: Record<string, unknown> = publicEnvelope(envelope);
+		// The list shape has no meta, items, fields or direct link.
+		for (const key of ['documentMeta', 'envelopeItems', 'fields', 'directLink']) delete full[key];
+		return full;
+	}
+
+	/** Where `text` is drawn in the item's PDF: page (from 1) and its box in percentages of the page. */
+	function findText(data: Buffer, text: string): { page: number; positionX: number; positionY: number; width: number; height: number } | undefined {
+		const pdf = data.toString('latin1');
+		const size = /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(pdf);
+		const [width, height] = size ? [Number(size[1]), Number(size[2])] : [612, 792];
+		const streams = [...pdf.matchAll(/stream\n([\s\S]*?)\nendstream/g)].map((m) => m[1]).filter((s) => s.includes('BT'));
+		for (const [pageIndex, stream] of streams.entries()) {
+			// The test PDFs' text: `x y Td`, a leading `n TL`, one `(line) '` per line at the font size.
+			const start = /([\d.]+) ([\d.]+) Td/.exec(stream);
+			const leading = Number(/([\d.]+) TL/.exec(stream)?.[1] ?? 14);
+			const fontSize = Number(/\/F\d+ ([\d.]+) Tf/.exec(stream)?.[1] ?? 12);
+			const lines = [...stream.matchAll(/\(((?:\\.|[^\\)])*)\) '/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
+			for (const [lineIndex, line] of lines.entries()) {
+				const at = line.indexOf(text);
+				if (at === -1) continue;
+				const charWidth = fontSize * 0.5;
+				const x = Number(start?.[1] ?? 72) + at * charWidth;
+				const baseline = Number(start?.[2] ?? height - 32) - leading * (lineIndex + 1);
+				const pct = (value: number, of: number) => Math.round((value / of) * 10_000) / 100;
+				return { page: pageIndex + 1, positionX: pct(x, width), positionY: pct(height - baseline - fontSize, height), width: pct(text.length * charWidth, width), height: pct(fontSize * 1.2, height) };
+			}
+		}
+		return undefined;
+	}
+
+	/**
+	 * `placeholder` fields of `/envelope/field/create-many` become coordinate fields at the text's
+	 * box (width/height override it); a text the PDF does not contain fails the whole call.
+	 */
+	function resolvePlaceholders(envelope: DocumensoEnvelope, items: unknown[]): unknown[] | string {
+		const resolved: unknown[] = [];
+		for (const item of items) {
+			if (!isObject(item) || item.placeholder === undefined) {
+				resolved.push(item);
+				continue;
+			}
+			if (typeof item.placeholder !== 'string' || item.placeholder === '') return 'placeholder must be a non-empty string';
+			if (item.page !== undefined || item.positionX !== undefined || item.positionY !== undefined) return 'A field is placed either by page/positionX/positionY or by placeholder, not both';
+			const envelopeItem = typeof item.envelopeItemId === 'string' ? envelope.envelopeItems.find((i) => i.id === item.envelopeItemId) : envelope.envelopeItems[0];
+			const box = envelopeItem ? findText(envelopeItem.data, item.placeholder) : undefined;
+			if (!box) return `Placeholder "${item.placeholder}" was not found in the PDF`;
+			const rest: Record<string, unknown> = { ...item };
+			delete rest.placeholder;
+			delete rest.matchAll;
+			resolved.push({ ...rest, page: box.page, positionX: box.positionX, positionY: box.positionY, width: item.width ?? box.width, height: item.height ?? box.height });
+		}
+		return resolved;
+	}
+
+	/** `POST /envelope/use`: a document from a template, recipients filled in, fields prefilled. */
+	function useTemplate(response: ServerResponse, payload: Record<string, unknown>) {
+		const template = envelopeFrom(response, payload.envelopeId);
+		if (!template) return;
+		if (template.type !== 'TEMPLATE') return error(response, 400, 'INVALID_REQUEST', 'The envelope is not a template');
+		const given = Array.isArray(payload.recipients) ? payload.recipients : [];
+		for (const recipient of given) {
+			if (!isObject(recipient) || typeof recipient.id !== 'number' || typeof recipient.email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(recipient.email)) {
+				return error(response, 400, 'INVALID_BODY', 'Each recipient needs the template recipient id (number) and a valid email');
+			}
+			if (!template.recipients.some((r) => r.id === recipient.id)) return error(response, 400, 'INVALID_BODY', `Recipient ${recipient.id} is not a recipient of the template`);
+		}
+		const prefill = Array.isArray(payload.prefillFields) ? payload.prefillFields : [];
+		for (const field of prefill) {
+			const known = isObject(field) ? template.fields.find((f) => f.id === field.id) : undefined;
+			if (!isObject(field) || !known) return error(response, 400, 'INVALID_BODY', `Prefill field ${isObject(field) ? String(field.id) : '?'} is not a field of the template`);
+			if (String(known.type).toLowerCase() !== field.type) return error(response, 400, 'INVALID_BODY', `Prefill field ${String(field.id)} is a ${String(known.type)} field, not ${String(field.type)}`);
+			if (field.type === 'checkbox' ? !Array.isArray(field.value) : field.value !== undefined && typeof field.value !== 'string') return error(response, 400, 'INVALID_BODY', `Prefill field ${String(field.id)}: wrong value type`);
+		}
+		const override = isObject(payload.override) ? payload.override : {};
+		const now = new Date(state.now()).toISOString();
+		const id = `envelope_${idSuffix()}`;
+		const legacyId = sequence++;
+		const recipientIds = new Map<number, number>();
+		const document: DocumensoEnvelope = {
+			...template,
+			id,
+			secondaryId: `document_${legacyId}`,
+			legacyId,
+			type: 'DOCUMENT',
+			title: typeof override.title === 'string' ? override.title : template.title,
+			status: 'DRAFT',
+			externalId: typeof payload.externalId === 'string' ? payload.externalId : null,
+			createdAt: now,
+			updatedAt: now,
+			documentMeta: { ...template.documentMeta, ...(typeof override.subject === 'string' ? { subject: override.subject } : {}), ...(typeof override.message === 'string' ? { message: override.message } : {}) },
+			envelopeItems: template.envelopeItems.map((item) => ({ ...item, id: `envelope_item_${idSuffix()}` })),
+			recipients: template.recipients.map((recipient) => {
+				const filled = given.find((r) => isObject(r) && r.id === recipient.id) as Record<string, unknown> | undefined;
+				const newId = sequence++;
+				recipientIds.set(recipient.id, newId);
+				return {
+					...recipient,
+					id: newId,
+					envelopeId: id,
+					documentId: legacyId,
+					email: filled ? String(filled.email) : recipient.email,
+					name: filled && typeof filled.name === 'string' ? filled.name : recipient.name,
+					signingOrder: filled && typeof filled.signingOrder === 'number' ? filled.signingOrder : recipient.signingOrder,
+					token: randomBytes(15).toString('base64url'),
+				};
+			}),
+			fields: [],
+		};
+		document.fields = template.fields.map((field) => {
+			const value = prefill.find((p) => isObject(p) && p.id === field.id) as Record<string, unknown> | undefined;
+			const meta = isObject(field.fieldMeta) ? field.fieldMeta : {};
+			return { ...field, id: sequence++, envelopeId: id, envelopeItemId: document.envelopeItems[0].id, recipientId: recipientIds.get(Number(field.recipientId)), fieldMeta: value ? { ...meta, readOnly: true, ...(value.type === 'checkbox' ? { values: value.value } : { text: value.value }) } : field.fieldMeta };
+		});
+		state.envelopes.set(id, document);
+		if (payload.distributeDocument === true) {
+			document.status = 'PENDING';
+			for (const recipient of document.recipients) recipient.sendStatus = 'SENT';
+			fire('DOCUMENT_SENT', document);
+		}
+		return sendJson(response, 200, {
+			id,
+			recipients: document.recipients.map((r) => ({ id: r.id, name: r.name, email: r.email, token: r.token, role: r.role, signingOrder: r.signingOrder, signingUrl: `${listening.url}/sign/${r.token}` })),
+		});
+	}
+
+	/** The issue 14 routes; true when `route` was one of them (and has been answered). */
+	function issue14Route(route: string, url: URL, request: IncomingMessage, body: Buffer, response: ServerResponse): boolean {
+		if (route === 'GET /envelope' && url.searchParams.has('type')) {
+			const type = url.searchParams.get('type');
+			if (type !== 'DOCUMENT' && type !== 'TEMPLATE') {
+				error(response, 400, 'INVALID_BODY', 'type must be DOCUMENT or TEMPLATE');
+				return true;
+			}
+			const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
+			const perPage = Math.max(1, Number(url.searchParams.get('perPage') ?? 10));
+			const query = (url.searchParams.get('query') ?? '').toLowerCase();
+			const matching = [...state.envelopes.values()].filter((e) => !e.deletedAt && e.type === type && (query === '' || e.title.toLowerCase().includes(query)));
+			sendJson(response, 200, { data: matching.slice((page - 1) * perPage, page * perPage).map(manyEnvelope), count: matching.length, currentPage: page, perPage, totalPages: Math.max(1, Math.ceil(matching.length / perPage)) });
+			return true;
+		}
+		if (route === 'POST /envelope/use') {
+			const parts = parseMultipart(request.headers['content-type'], body);
+			const payloadPart = parts?.find((p) => p.name === 'payload');
+			const payload = payloadPart ? parseJson(payloadPart.data) : undefined;
+			if (!isObject(payload) || typeof payload.envelopeId !== 'string') error(response, 400, 'INVALID_BODY', 'Expected multipart/form-data with a JSON "payload" holding envelopeId');
+			else useTemplate(response, payload);
+			return true;
+		}
+		const certificateMatch = /^GET \/envelope\/(envelope_[A-Za-z0-9]+)\/certificate\/download$/.exec(route);
+		if (certificateMatch) {
+			const envelope = envelopeFrom(response, certificateMatch[1]);
+			if (!envelope) return true;
+			if (envelope.status !== 'COMPLETED') error(response, 400, 'INVALID_REQUEST', 'The certificate exists once the envelope is completed');
+			else sendBytes(response, 200, Buffer.from(`%PDF-1.4\n% Signing certificate of ${envelope.title}: ${envelope.recipients.map((r) => `${r.email} signed ${r.signedAt}`).join('; ')}\n%%EOF\n`, 'latin1'), { 'content-type': 'application/pdf' });
+			return true;
+		}
+		return false;
+	}
+
 	const listening = await listen(async (request, response, body) => {
 		const url = new URL(request.url ?? '/', 'http://simulator');
 		const path = url.pathname;
@@ -255,6 +430,7 @@ export async function startDocumensoSimulator(options: { apiToken?: string; retr
 			return error(response, 401, 'UNAUTHORIZED', 'Unauthorized: a valid API token is required in the Authorization header');
 		}
 		const route = `${request.method} ${path.slice('/api/v2'.length)}`;
+		if (issue14Route(route, url, request, body, response)) return;
 
 		if (route === 'POST /envelope/create') {
 			const parts = parseMultipart(request.headers['content-type'], body);
@@ -340,8 +516,10 @@ export async function startDocumensoSimulator(options: { apiToken?: string; retr
 			const envelope = envelopeFrom(response, json.envelopeId);
 			if (!envelope) return;
 			if (envelope.status !== 'DRAFT') return error(response, 400, 'ENVELOPE_DRAFT', 'Fields can only be added to a draft envelope');
+			const items = resolvePlaceholders(envelope, json.data);
+			if (typeof items === 'string') return error(response, 400, 'INVALID_BODY', items);
 			const created: Array<Record<string, unknown>> = [];
-			for (const item of json.data) {
+			for (const item of items) {
 				const inRange = (v: unknown, min: number, max: number) => typeof v === 'number' && v >= min && v <= max;
 				if (
 					!isObject(item) ||

@@ -1005,6 +1005,22 @@ async function templateRoutes(
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Reconciliation: the user's document list (kept apart for merging)                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * GET /user/documentsv2 ("Get user documents"): every document the user owns, as the document
+ * resource, most recently updated first. SignNow's call takes no "changed since" filter; a
+ * caller filters on `updated` itself.
+ */
+function userDocuments(state: SignNowState, user: SimUser) {
+	return [...state.documents.values()]
+		.filter((document) => document.ownerId === user.id)
+		.sort((a, b) => b.updated - a.updated)
+		.map((document) => documentJson(state, document));
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Routing                                                                                     */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -1107,6 +1123,7 @@ async function route(
 	if (method === 'POST' && path === '/document') return sendJson(response, 200, handleUpload(state, user, request, body, false));
 	if (method === 'POST' && path === '/document/fieldextract') return sendJson(response, 200, handleUpload(state, user, request, body, true));
 
+	if (method === 'GET' && path === '/user/documentsv2') return sendJson(response, 200, userDocuments(state, user));
 	const issue14 = await templateRoutes(state, user, emit, method, segments, url, request, body);
 	if (issue14 !== undefined) {
 		if (issue14 === null) {

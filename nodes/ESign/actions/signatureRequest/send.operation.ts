@@ -6,6 +6,7 @@ import { FIELD_PLACEMENT_HINT, toFieldInput, type FieldParameter } from '../docu
 import { withAnchorValues } from '../document/anchor-fields';
 import { documentJson } from '../document/get.operation';
 import type { OperationContext } from '../types';
+import { embeddedSigningProperty } from './embeddedSigning';
 
 const show = { resource: ['signatureRequest'], operation: ['send'] };
 
@@ -171,6 +172,7 @@ export const description: INodeProperties[] = [
 			},
 		],
 	},
+	embeddedSigningProperty('send'),
 ];
 
 interface SignerParameter {
@@ -229,6 +231,8 @@ export async function execute(
 		fields,
 		extractFieldsFromTags: options.extractFieldsFromTags === true,
 		testMode: options.testMode === true,
+		// Only the DocuSign node has the parameter; elsewhere the fallback applies.
+		embeddedSigning: this.getNodeParameter('embeddedSigning', itemIndex, false) === true,
 	});
 	return [{ json: { ...documentJson(adapter.provider, document), fileName, fieldsAdded: fields.length } }];
 }

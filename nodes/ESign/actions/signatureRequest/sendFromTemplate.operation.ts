@@ -5,6 +5,7 @@ import { assertEmail, requiredString, requireMethod } from '../common';
 import { documentJson } from '../document/get.operation';
 import { templateIdProperty } from '../template/get.operation';
 import type { OperationContext } from '../types';
+import { embeddedSigningProperty } from './embeddedSigning';
 import {
 	prefillFieldsProperty,
 	readPrefillFields,
@@ -67,6 +68,7 @@ export const description: INodeProperties[] = [
 	},
 	prefillFieldsProperty('sendFromTemplate'),
 	templateSendOptionsProperty('sendFromTemplate'),
+	embeddedSigningProperty('sendFromTemplate'),
 ];
 
 interface RecipientParameter {
@@ -120,6 +122,8 @@ export async function execute(
 		...options,
 		recipients,
 		fieldValues: readPrefillFields(this, itemIndex),
+		// Only the DocuSign node has the parameter; elsewhere the fallback applies.
+		embeddedSigning: this.getNodeParameter('embeddedSigning', itemIndex, false) === true,
 	});
 	return [{ json: { ...documentJson(adapter.provider, document), templateId } }];
 }
