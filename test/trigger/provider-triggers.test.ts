@@ -32,7 +32,7 @@ const ROOT = join(__dirname, '../..');
 
 const triggers: Array<{ provider: string; displayName: string; name: string; folder: string; node: INodeType; direct: boolean }> = [
 	{ provider: 'signnow', displayName: 'SignNow Trigger', name: 'signNowTrigger', folder: 'SignNow', node: new SignNowTrigger(), direct: true },
-	{ provider: 'docusign', displayName: 'DocuSign Trigger', name: 'docuSignTrigger', folder: 'DocuSign', node: new DocuSignTrigger(), direct: false },
+	{ provider: 'docusign', displayName: 'DocuSign Trigger', name: 'docuSignTrigger', folder: 'DocuSign', node: new DocuSignTrigger(), direct: true },
 	{ provider: 'dropbox-sign', displayName: 'Dropbox Sign Trigger', name: 'dropboxSignTrigger', folder: 'DropboxSign', node: new DropboxSignTrigger(), direct: true },
 	{ provider: 'documenso', displayName: 'Documenso Trigger', name: 'documensoTrigger', folder: 'Documenso', node: new DocumensoTrigger(), direct: false },
 	{ provider: 'docuseal', displayName: 'DocuSeal Trigger', name: 'docuSealTrigger', folder: 'DocuSeal', node: new DocuSealTrigger(), direct: false },
