@@ -335,3 +335,66 @@ describe('Flow 3: signed document, direct mode (examples/signed-document-direct.
 		);
 	});
 });
+
+describe('Flow 4: an NDA from a template to every row of a sheet, signed PDFs collected (examples/nda-from-template.json)', () => {
+	test('every row gets its own prefilled document; each signed one is downloaded and stored, once', async () => {
+		const templateId = await world.signNow.template(contractPdf('Mutual NDA', 1), 'Mutual NDA', ['Signer'], [{ name: 'company_name', role: 'Signer' }]);
+		const workflow = await world.n8n.createWorkflow(
+			prepareExample('nda-from-template.json', {
+				credentials: { signNowApiKeyApi: world.credentials.signNowApiKeyApi },
+				text: { 'https://example.com': world.sink.url, NDA_TEMPLATE_ID: templateId },
+			}),
+		);
+		await world.n8n.activate(workflow);
+		await world.n8n.waitUntilActivated(workflow, 'providerSecret');
+		// The sheet: a CSV as a spreadsheet exports it (Google Sheets cannot be reached from the tests).
+		const rows = [
+			{ name: 'Ann Archer', email: 'ann@client-one.example', company: 'Client One' },
+			{ name: 'Bo Baker', email: 'bo@client-two.example', company: 'Client Two' },
+			{ name: 'Cy Cole', email: 'cy@client-three.example', company: 'Client Three' },
+		];
+		const csv = ['name,email,company', ...rows.map((row) => `${row.name},${row.email},${row.company}`)].join('\n');
+		const documentsBefore = new Set(world.simulator.state.documents.keys());
+		const answer = await waitFor('the production webhook to be registered', async () => {
+			const response = await http(`${world.n8n.baseUrl}/webhook/nda-from-template`, {
+				method: 'POST',
+				headers: { 'content-type': 'text/csv' },
+				body: Buffer.from(csv),
+			});
+			return response.status === 404 ? undefined : response;
+		});
+		expect(answer.status).toBe(200);
+		const sent = answer.json<Array<{ id: string; templateId: string; status: string }>>();
+		expect(sent.map((document) => [document.templateId, document.status])).toEqual(rows.map(() => [templateId, 'pending']));
+
+		// One document per row, made from the template, prefilled and sent to that row's signer.
+		const created = [...world.simulator.state.documents.values()].filter((document) => !documentsBefore.has(document.id));
+		expect(created.map((document) => document.id).sort()).toEqual(sent.map((document) => document.id).sort());
+		for (const row of rows) {
+			const document = created.find((candidate) => candidate.fieldInvites.some((invite) => invite.email === row.email));
+			expect({ row: row.email, found: document !== undefined }).toEqual({ row: row.email, found: true });
+			expect(document!.fields.find((field) => field.name === 'company_name')?.prefilled_text).toBe(row.company);
+			expect(document!.fieldInvites.map((invite) => [invite.email, invite.role, invite.status])).toEqual([[row.email, 'Signer', 'pending']]);
+		}
+
+		// Each signer signs: the trigger starts the collecting half once per document.
+		for (const document of created) await world.signNow.sign(document.id);
+		await waitFor('every signed NDA at the sink', () => created.every((document) => sinkRequestsFor(document.id).length >= 1), 120_000).catch(
+			async (error: Error) => {
+				// What happened instead: the callbacks SignNow made and the executions they started.
+				const deliveries = world.simulator.state.deliveries.map((delivery) => `${delivery.url} → ${delivery.status}`);
+				const executions = await world.n8n.executions(workflow.id);
+				const failed = executions.find((execution) => execution.status !== 'success');
+				const detail = failed ? JSON.stringify((await world.n8n.execution(failed.id)).data).slice(0, 3000) : '';
+				throw new Error(`${error.message}\ndeliveries: ${deliveries.join('; ')}\nexecutions: ${executions.map((e) => e.status).join(', ')}\n${detail}`);
+			},
+		);
+		await settle();
+		for (const document of created) {
+			const received = sinkRequestsFor(document.id);
+			expect(received).toHaveLength(1);
+			expect(received[0].body.equals(await world.signNow.download(document.id))).toBe(true);
+		}
+		await world.n8n.deactivate(workflow);
+	});
+});

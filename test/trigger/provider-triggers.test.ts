@@ -17,6 +17,7 @@ import { DocuSignTrigger } from '../../nodes/DocuSign/DocuSignTrigger.node';
 import { DocumensoTrigger } from '../../nodes/Documenso/DocumensoTrigger.node';
 import { DropboxSignTrigger } from '../../nodes/DropboxSign/DropboxSignTrigger.node';
 import { triggerProperties } from '../../nodes/ESignTrigger/description';
+import { offersDirect } from '../../nodes/ESignTrigger/providers';
 import { ESignTrigger } from '../../nodes/ESignTrigger/ESignTrigger.node';
 import { SignNowTrigger } from '../../nodes/SignNow/SignNowTrigger.node';
 import { SignOsTrigger } from '../../nodes/SignOs/SignOsTrigger.node';
@@ -31,7 +32,7 @@ const ROOT = join(__dirname, '../..');
 
 const triggers: Array<{ provider: string; displayName: string; name: string; folder: string; node: INodeType; direct: boolean }> = [
 	{ provider: 'signnow', displayName: 'SignNow Trigger', name: 'signNowTrigger', folder: 'SignNow', node: new SignNowTrigger(), direct: true },
-	{ provider: 'docusign', displayName: 'DocuSign Trigger', name: 'docuSignTrigger', folder: 'DocuSign', node: new DocuSignTrigger(), direct: false },
+	{ provider: 'docusign', displayName: 'DocuSign Trigger', name: 'docuSignTrigger', folder: 'DocuSign', node: new DocuSignTrigger(), direct: true },
 	{ provider: 'dropbox-sign', displayName: 'Dropbox Sign Trigger', name: 'dropboxSignTrigger', folder: 'DropboxSign', node: new DropboxSignTrigger(), direct: true },
 	{ provider: 'documenso', displayName: 'Documenso Trigger', name: 'documensoTrigger', folder: 'Documenso', node: new DocumensoTrigger(), direct: false },
 	{ provider: 'docuseal', displayName: 'DocuSeal Trigger', name: 'docuSealTrigger', folder: 'DocuSeal', node: new DocuSealTrigger(), direct: false },
@@ -44,6 +45,19 @@ function activeCredentials(node: INodeType, parameters: INodeParameters): string
 	const shape = { parameters: resolved, name: 'Trigger', type: description.name, typeVersion: 1 } as unknown as INode;
 	return [...(NodeHelpers.getActiveCredentialTypes(shape, description) ?? [])].sort();
 }
+
+test('Direct mode is offered by the triggers whose adapters declare it (directWebhook + register + delete): SignNow at least', () => {
+	for (const trigger of triggers) {
+		const adapter = providerAdapters.find((candidate) => candidate.provider === trigger.provider)!;
+		const declared =
+			adapter.directWebhook !== undefined &&
+			typeof adapter.webhook.register === 'function' &&
+			typeof adapter.webhook.delete === 'function';
+		expect({ provider: trigger.provider, direct: trigger.direct }).toEqual({ provider: trigger.provider, direct: declared });
+		expect(offersDirect(adapter)).toBe(declared);
+	}
+	expect(triggers.find((trigger) => trigger.provider === 'signnow')?.direct).toBe(true);
+});
 
 test('every adapter has its trigger', () => {
 	expect(triggers.map((t) => t.provider).sort()).toEqual(providerAdapters.map((a) => a.provider).sort());

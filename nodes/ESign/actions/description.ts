@@ -10,6 +10,7 @@ import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 import { supports, type ProviderAdapter } from '../../providers/adapter';
 import { providerAdapters } from '../../providers/adapters';
 import { authenticationProperty } from './authentication';
+import { capabilityOf } from './capability';
 import { resources } from './resources';
 
 const providerProperty: INodeProperties = {
@@ -105,8 +106,10 @@ function narrow<T extends { displayOptions?: INodeProperties['displayOptions'] }
 ): T | undefined {
 	const show = property.displayOptions?.show;
 	if (!show || !(key in show)) return property;
+	// A parameter offered by capability asks the adapter; otherwise the condition's list decides.
+	const capability = capabilityOf(property);
 	const providers = show[key] as unknown[];
-	if (!providers.includes(adapter.provider)) return undefined;
+	if (capability ? !capability(adapter) : !providers.includes(adapter.provider)) return undefined;
 	const rest = Object.fromEntries(Object.entries(show).filter(([name]) => name !== key));
 	return { ...property, displayOptions: { ...property.displayOptions, show: rest } };
 }

@@ -35,7 +35,7 @@ import { bulkSend, checkFieldNames, copyTemplate, getTemplateDocument, listTempl
 /* SignNow's shapes (only what we read)                                                      */
 /* ---------------------------------------------------------------------------------------- */
 
-interface SignNowRole {
+export interface SignNowRole {
 	unique_id: string;
 	signing_order?: string | number;
 	name: string;

@@ -48,6 +48,18 @@ export class SignNowUser {
 		});
 	}
 
+	/** A template as a SignNow user makes one: a document with a signature field per role and named text fields, turned into a template. */
+	async template(pdf: Buffer, name: string, roles: string[], textFields: Array<{ name: string; role: string }> = []): Promise<string> {
+		const documentId = await this.upload(pdf, `${name}.pdf`);
+		await this.call('PUT', `/document/${documentId}`, {
+			fields: [
+				...roles.map((role, index) => ({ type: 'signature', role, page_number: 0, x: 72, y: 600 + 50 * index, width: 200, height: 40, required: true })),
+				...textFields.map((field, index) => ({ type: 'text', role: field.role, name: field.name, page_number: 0, x: 300, y: 100 + 40 * index, width: 150, height: 24, required: false })),
+			],
+		});
+		return (await this.call<{ id: string }>('POST', '/template', { document_id: documentId, document_name: name })).id;
+	}
+
 	/** An account-wide event subscription: SignNow calls `callback` for every document of the user. */
 	async subscribe(event: string, callback: string, secretKey: string): Promise<void> {
 		await this.call('POST', '/api/v2/events', {

@@ -1152,7 +1152,8 @@ async function route(
 			const bytes = renderDownload(state, document, url.searchParams.get('with_history') === '1');
 			return sendBytes(response, 200, bytes, {
 				'content-type': 'application/pdf',
-				'content-disposition': `attachment; filename="${document.name}.pdf"`,
+				// A name beyond Latin-1 (an en dash) cannot go raw into a header: an ASCII fallback and RFC 6266's filename*.
+				'content-disposition': `attachment; filename="${document.name.replace(/[^\x20-\x7e]/g, '_').replace(/"/g, "'")}.pdf"; filename*=UTF-8''${encodeURIComponent(`${document.name}.pdf`)}`,
 			});
 		}
 		if (segments[2] === 'invite' && method === 'POST') return sendJson(response, 200, await handleInvite(state, user, document, body, emit));

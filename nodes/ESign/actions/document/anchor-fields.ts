@@ -1,23 +1,21 @@
 /**
  * Anchor-text placement for the Fields collections (Document → Add Fields, Signature Request →
  * Send): a field goes next to a text in the PDF instead of at coordinates. Shown only where the
- * adapter declares `fieldPlacement.anchorText`: each value names the providers in a root-level
- * `/provider` condition, which the legacy E-Signature node evaluates against its Provider field
- * and `forProvider` (description.ts) resolves for a provider's own node.
+ * adapter declares `fieldPlacement.anchorText` (see capability.ts).
  */
 import type { INodeProperties } from 'n8n-workflow';
 
+import type { ProviderAdapter } from '../../../providers/adapter';
 import { providerAdapters } from '../../../providers/adapters';
+import { offeredWhen } from '../capability';
 
-/** Providers whose adapters accept `FieldInput.anchor`. */
-export const anchorTextProviders: string[] = providerAdapters
-	.filter((adapter) => adapter.fieldPlacement?.anchorText === true)
-	.map((adapter) => adapter.provider);
+const acceptsAnchors = (adapter: ProviderAdapter) => adapter.fieldPlacement?.anchorText === true;
 
-const onAnchorProviders = { '/provider': anchorTextProviders };
+/** Providers of the registry whose adapters accept `FieldInput.anchor`. */
+export const anchorTextProviders: string[] = providerAdapters.filter(acceptsAnchors).map((adapter) => adapter.provider);
 
 /** The values to add to a Fields collection entry; page/x/y get `hideWhenAnchored`. */
-export const anchorFieldValues: INodeProperties[] = [
+export const anchorFieldValues: INodeProperties[] = ([
 	{
 		displayName: 'Placement',
 		name: 'placement',
@@ -27,7 +25,6 @@ export const anchorFieldValues: INodeProperties[] = [
 			{ name: 'Next to a Text in the PDF', value: 'anchorText', description: 'Where a text (anchor) appears in the PDF' },
 		],
 		default: 'coordinates',
-		displayOptions: { show: onAnchorProviders },
 	},
 	{
 		displayName: 'Anchor Text',
@@ -36,7 +33,7 @@ export const anchorFieldValues: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. Signature:',
 		description: 'The text in the PDF to put the field next to (every occurrence, at some providers)',
-		displayOptions: { show: { ...onAnchorProviders, placement: ['anchorText'] } },
+		displayOptions: { show: { placement: ['anchorText'] } },
 	},
 	{
 		displayName: 'Anchor Offset X',
@@ -44,7 +41,7 @@ export const anchorFieldValues: INodeProperties[] = [
 		type: 'number',
 		default: 0,
 		description: "Points to move the field right of the text's position (negative: left)",
-		displayOptions: { show: { ...onAnchorProviders, placement: ['anchorText'] } },
+		displayOptions: { show: { placement: ['anchorText'] } },
 	},
 	{
 		displayName: 'Anchor Offset Y',
@@ -52,9 +49,9 @@ export const anchorFieldValues: INodeProperties[] = [
 		type: 'number',
 		default: 0,
 		description: "Points to move the field down from the text's position (negative: up)",
-		displayOptions: { show: { ...onAnchorProviders, placement: ['anchorText'] } },
+		displayOptions: { show: { placement: ['anchorText'] } },
 	},
-];
+] as INodeProperties[]).map((value) => offeredWhen(acceptsAnchors, value));
 
 /** Page, X and Y mean nothing for a field placed at a text. */
 export const hideWhenAnchored = { hide: { placement: ['anchorText'] } };

@@ -1,17 +1,16 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData, type INodeProperties } from 'n8n-workflow';
 
-import { providerAdapters } from '../../../providers/adapters';
+import type { ProviderAdapter } from '../../../providers/adapter';
 import { whenFileReady } from '../../transport/file-ready';
+import { offeredWhen } from '../capability';
 import { documentIdProperty, requireMethod } from '../common';
 import type { OperationContext } from '../types';
 
 /** The longest Download waits for a file the provider is still preparing. */
 export const MAX_WAIT_FOR_FILE_SECONDS = 900;
 
-/** Providers with a separate audit certificate file (`document.auditCertificate`). */
-const auditCertificateProviders = providerAdapters
-	.filter((adapter) => typeof adapter.document.auditCertificate === 'function')
-	.map((adapter) => adapter.provider);
+/** A separate audit certificate file (`document.auditCertificate`). */
+const hasAuditCertificate = (adapter: ProviderAdapter) => typeof adapter.document.auditCertificate === 'function';
 
 const show = { resource: ['document'], operation: ['download'] };
 
@@ -34,14 +33,14 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: { show },
 		options: [
-			{
+			offeredWhen(hasAuditCertificate, {
 				displayName: 'Audit Certificate Output Field',
 				name: 'auditCertificatePropertyName',
 				type: 'string',
 				default: 'auditCertificate',
 				description: 'The name of the output binary field to put the audit certificate in',
-				displayOptions: { show: { '/provider': auditCertificateProviders, includeAuditCertificate: [true] } },
-			},
+				displayOptions: { show: { includeAuditCertificate: [true] } },
+			}),
 			{
 				displayName: 'Download Anyway',
 				name: 'downloadAnyway',
@@ -57,14 +56,13 @@ export const description: INodeProperties[] = [
 				placeholder: 'signed-contract.pdf',
 				description: "Name of the output file. Defaults to the document's name.",
 			},
-			{
+			offeredWhen(hasAuditCertificate, {
 				displayName: 'Include Audit Certificate',
 				name: 'includeAuditCertificate',
 				type: 'boolean',
 				default: false,
 				description: "Whether to also download the provider's audit certificate (signing history) as a file of its own",
-				displayOptions: { show: { '/provider': auditCertificateProviders } },
-			},
+			}),
 			{
 				displayName: 'Include Audit Trail',
 				name: 'withHistory',
