@@ -126,7 +126,7 @@ it('one trace from the ingest in one relay process to the delivery made by anoth
 
 	const b = await tracedRelay('relay-b');
 	await hold.release([subscription]);
-	const delivered = await waitFor(() => sink.received.find((r) => r.headers['webhook-id'] === eventId), 15_000, 'the delivery');
+	const delivered = await waitFor(() => sink.received.find((r) => r.headers['webhook-id'] === `signnow:${eventId}`), 15_000, 'the delivery');
 	await b.stop();
 	await waitFor(() => receiver.spans.some((s) => s.name === 'POST' && s.service === 'relay-b'), 10_000, 'the delivery span');
 	expect(receiver.contentTypes.every((type) => type.startsWith('application/json'))).toBe(true);
@@ -182,7 +182,7 @@ it('a failed attempt is an error span with its HTTP status, and the retry a seco
 		const callback = signNowCallback({ documentId: 'doc_traced_retry' });
 		const response = await post(`${relay.baseUrl}/ingest/signnow`, callback.body, callback.headers);
 		const eventId = (response.json as { events: Array<{ id: string }> }).events[0].id;
-		await waitFor(() => sink.received.filter((r) => r.headers['webhook-id'] === eventId).length >= 2, 15_000, 'the retry');
+		await waitFor(() => sink.received.filter((r) => r.headers['webhook-id'] === `signnow:${eventId}`).length >= 2, 15_000, 'the retry');
 	} finally {
 		await relay.stop();
 		sink.handler = (_request, _index, res) => {

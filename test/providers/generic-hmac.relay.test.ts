@@ -53,7 +53,12 @@ afterAll(async () => {
 
 type Accepted = { events: Array<{ id: string; duplicate: boolean }> };
 const hex = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex');
-const delivered = (id: string) => sink.received.filter((r) => r.headers['webhook-id'] === id).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+/** The relay delivers each event with webhook-id `<source>:<event id>`. */
+const delivered = (id: string) =>
+	sink.received
+		.map((r) => ({ webhookId: r.headers['webhook-id'], body: JSON.parse(r.body) as Record<string, unknown> }))
+		.filter(({ webhookId, body }) => webhookId === `${String(body.source)}:${id}`)
+		.map(({ body }) => body);
 
 describe('generic HMAC sources through the relay', () => {
 	it('Yousign: delivers a valid webhook once, however often Yousign retries it, and rejects forgeries', async () => {

@@ -34,7 +34,8 @@ afterAll(async () => {
 type Accepted = { events: Array<{ id: string; duplicate: boolean }> };
 
 function deliveredBodies(ids: string[]) {
-	return sink.received.filter((r) => ids.includes(String(r.headers['webhook-id']))).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+	// The relay delivers each event with webhook-id `<source>:<event id>`.
+	return sink.received.filter((r) => ids.map((id) => `legalesign:${id}`).includes(String(r.headers['webhook-id']))).map((r) => JSON.parse(r.body) as Record<string, unknown>);
 }
 
 describe('Legalesign through the relay', () => {
@@ -74,7 +75,7 @@ describe('Legalesign through the relay', () => {
 		const later = (JSON.parse((await simulator.post(ingest, simulator.takeBatch())).body) as Accepted).events;
 		expect(later.map((event) => event.duplicate)).toEqual([true, false]);
 		await waitFor(() => deliveredBodies([later[1].id]).length === 1, 10_000, 'the new change');
-		const deliveries = sink.received.filter((r) => [...ids, later[1].id].includes(String(r.headers['webhook-id'])));
+		const deliveries = sink.received.filter((r) => [...ids, later[1].id].map((id) => `legalesign:${id}`).includes(String(r.headers['webhook-id'])));
 		expect(deliveries).toHaveLength(4);
 	});
 

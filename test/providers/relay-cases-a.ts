@@ -75,7 +75,7 @@ export function describeRelayCase(relayCase: ProviderRelayCase): void {
 			const delivered = await waitFor(() => sink.received[0]);
 			const event = JSON.parse(delivered.body) as Record<string, unknown>;
 			expect(event).toMatchObject({ provider: relayCase.provider, source: relayCase.source.id, ...relayCase.expected });
-			expect(delivered.headers['webhook-id']).toBe(event.id);
+			expect(delivered.headers['webhook-id']).toBe(`${relayCase.source.id}:${String(event.id)}`);
 			expect(String(delivered.headers['webhook-signature'])).toMatch(/^v1,/);
 		});
 

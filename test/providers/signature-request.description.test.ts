@@ -21,26 +21,31 @@ function operationsOf(provider: string, resource: string): string[] {
 }
 
 describe('Signature Request resource in the provider nodes', () => {
-	it.each(['dropbox-sign', 'docuseal'])('is offered for %s with Send and Remind', (provider) => {
+	it.each(['docusign', 'dropbox-sign', 'docuseal'])('is offered for %s with Send, Send From Template, Bulk Send and Remind', (provider) => {
 		expect(resourcesOf(provider)).toContain('signatureRequest');
-		expect(operationsOf(provider, 'signatureRequest')).toEqual(['send', 'remind']);
+		expect(operationsOf(provider, 'signatureRequest')).toEqual(['send', 'sendFromTemplate', 'bulkSend', 'remind']);
 	});
 
-	it('is offered for docusign with Send, Send From Template, Bulk Send and Remind (issue 14)', () => {
-		expect(resourcesOf('docusign')).toContain('signatureRequest');
-		expect(operationsOf('docusign', 'signatureRequest')).toEqual(['send', 'sendFromTemplate', 'bulkSend', 'remind']);
+	// Upload-then-invite providers: no one-shot Send; templates where the API has them (issue 14).
+	it('is offered for signnow with Send From Template and Bulk Send only', () => {
+		expect(operationsOf('signnow', 'signatureRequest')).toEqual(['sendFromTemplate', 'bulkSend']);
 	});
 
-	it.each(['signnow', 'documenso', 'signos'])('is not offered for %s', (provider) => {
-		expect(resourcesOf(provider).length).toBeGreaterThan(0);
-		expect(resourcesOf(provider)).not.toContain('signatureRequest');
-		expect(operationsOf(provider, 'signatureRequest')).toEqual([]);
+	it('is offered for documenso with Send From Template only (its bulk send is in the web app only)', () => {
+		expect(operationsOf('documenso', 'signatureRequest')).toEqual(['sendFromTemplate']);
 	});
 
-	it('lists only what each new provider implements elsewhere', () => {
+	it('is not offered for signos', () => {
+		expect(resourcesOf('signos').length).toBeGreaterThan(0);
+		expect(resourcesOf('signos')).not.toContain('signatureRequest');
+		expect(operationsOf('signos', 'signatureRequest')).toEqual([]);
+	});
+
+	it('lists only what each provider implements elsewhere', () => {
 		expect(operationsOf('docusign', 'document')).toEqual(['get', 'download']);
 		expect(operationsOf('docusign', 'invite')).toEqual(['cancel', 'signingLink']);
 		expect(operationsOf('docuseal', 'document')).toEqual(['get', 'download', 'delete']);
-		expect(resourcesOf('docuseal')).not.toContain('invite');
+		// DocuSeal's only invite operation is the signing link (its submissions are sent on creation).
+		expect(operationsOf('docuseal', 'invite')).toEqual(['signingLink']);
 	});
 });

@@ -275,7 +275,13 @@ export async function startDropboxSignSimulator(options: DropboxSignSimulatorOpt
 	const worker = new CallbackWorker(CALLBACK_RETRY_DELAYS_MS, options.retryDelayScale);
 	const pendingRetries = new Set<ScheduledRetry>();
 
-	async function postCallback(url: string, eventType: string, eventTime: string, json: string, attempt: number) {
+	/**
+	 * `target` is read at each attempt: a retry goes to the callback URL configured then (an
+	 * account whose URL was fixed after an outage gets the retries there).
+	 */
+	async function postCallback(target: () => string | undefined, eventType: string, eventTime: string, json: string, attempt: number) {
+		const url = target();
+		if (!url) return;
 		const multipart = buildMultipart([{ name: 'json', value: json }]);
 		const answer = await attemptDelivery(url, multipart.body, { 'content-type': multipart.contentType, 'user-agent': 'Dropbox Sign API' }, CALLBACK_TIMEOUT_MS);
 		const acknowledged = answer.status === 200 && answer.body.includes(ACK);
@@ -284,7 +290,7 @@ export async function startDropboxSignSimulator(options: DropboxSignSimulatorOpt
 		if (retryInMs === null) return;
 		const retry = worker.schedule(retryInMs, async () => {
 			pendingRetries.delete(retry);
-			await postCallback(url, eventType, eventTime, json, attempt + 1);
+			await postCallback(target, eventType, eventTime, json, attempt + 1);
 		});
 		pendingRetries.add(retry);
 	}
@@ -304,16 +310,16 @@ export async function startDropboxSignSimulator(options: DropboxSignSimulatorOpt
 				...(appId ? { client_id: appId } : {}),
 				signature_request: publicRequest(request, ownerEmail),
 			});
-		const accountUrl = state.callbackUrl;
-		if (accountUrl) {
+		if (state.callbackUrl) {
 			const json = event(null);
-			worker.run(() => postCallback(accountUrl, eventType, eventTime, json, 1));
+			worker.run(() => postCallback(() => state.callbackUrl, eventType, eventTime, json, 1));
 		}
 		// A request created with a client_id also reports to that app's callback URL.
 		const appUrl = request.client_id ? state.apiApps.get(request.client_id)?.callback_url : undefined;
-		if (appUrl && request.client_id) {
-			const json = event(request.client_id);
-			worker.run(() => postCallback(appUrl, eventType, eventTime, json, 1));
+		const clientId = request.client_id;
+		if (appUrl && clientId) {
+			const json = event(clientId);
+			worker.run(() => postCallback(() => state.apiApps.get(clientId)?.callback_url ?? undefined, eventType, eventTime, json, 1));
 		}
 	}
 
