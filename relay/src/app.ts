@@ -212,7 +212,10 @@ export class Relay {
 			res.json({ ok: true });
 		});
 		app.get('/readyz', async (_req, res) => {
-			const redis = await readiness(this.command);
+			// The ingest connection too: it has a slot map of its own (Cluster) and is what
+			// providers' requests use, so "ready" means an ingest can be stored now.
+			const [command, ingest] = await Promise.all([readiness(this.command), readiness(this.ingestConnection)]);
+			const redis = command.ok ? ingest : command;
 			const checks = { redis: redis.ok, workers: this.ready && this.deliveries.running() };
 			const ok = checks.redis && checks.workers;
 			res.status(ok ? 200 : 503).json({ ok, checks, ...(redis.problem ? { problem: redis.problem } : {}) });

@@ -232,7 +232,8 @@ export async function execute(
 		extractFieldsFromTags: options.extractFieldsFromTags === true,
 		testMode: options.testMode === true,
 		// Only the DocuSign node has the parameter; elsewhere the fallback applies.
-		embeddedSigning: this.getNodeParameter('embeddedSigning', itemIndex, false) === true,
+		// Only when asked: other providers' inputs stay as they were.
+		...(this.getNodeParameter('embeddedSigning', itemIndex, false) === true ? { embeddedSigning: true } : {}),
 	});
 	return [{ json: { ...documentJson(adapter.provider, document), fileName, fieldsAdded: fields.length } }];
 }
